@@ -1,0 +1,1 @@
+"""Refinery's data pipeline: WARC records in, clean documents and a ledger of every decision out."""

@@ -15,6 +15,12 @@ STEPS = {
     "read": "pipeline.read:RecordFilter",
     "extract": "pipeline.extract:Extractor",
     "language": "pipeline.language:LanguageFilter",
+    "url": "pipeline.filters.urls:URLFilter",
+    "gopher_repetition": "pipeline.filters.gopher:GopherRepetitionFilter",
+    "gopher_quality": "pipeline.filters.gopher:GopherQualityFilter",
+    "c4": "pipeline.filters.c4:C4QualityFilter",
+    "fineweb": "pipeline.filters.fineweb:FineWebQualityFilter",
+    "pii": "pipeline.filters.pii:PIIFormatter",
 }
 
 

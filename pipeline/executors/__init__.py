@@ -1,0 +1,16 @@
+"""Executors run a task function over many shards. No task knows which executor runs it.
+
+An executor has one method, `run(fn, tasks, label, total_bytes)`: call `fn(**kwargs)` for every
+kwargs dict in `tasks` and return the results in task order.
+"""
+from __future__ import annotations
+
+from ..errors import RefineryError
+
+
+def make_executor(name: str, workers: int):
+    if name == "local":
+        from .local import LocalExecutor
+
+        return LocalExecutor(workers)
+    raise RefineryError(f"unknown executor {name!r} (available: local)")

@@ -1,0 +1,61 @@
+"""The two per-shard tasks of `refinery dataset`. One input WARC is one shard is one task.
+
+Tasks are plain top-level functions of plain arguments, so any executor can run them: in
+this process, in a process pool, or as Ray tasks. A task writes its outputs under temporary
+names, renames them when complete, then leaves a completion marker; a rerun skips every task
+whose marker exists, and redoes (overwrites) any task that was killed midway.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pyarrow.parquet as pq
+
+from . import progress
+from .document import Document, from_row, to_row
+from .layout import RunLayout
+from .ledger import Ledger
+from .read import read_warc
+from .recipe import parse_recipe
+from .stage import chain
+from .steps import build_step
+from .write import DOCS_SCHEMA, ParquetSink
+
+
+def map_shard(run_root: str, shard: int, source: str, recipe_text: str) -> int:
+    """Read one WARC and run the per-shard steps; write docs/ and ledger/ for it.
+    Returns the number of documents kept (-1 when the shard was already done)."""
+    run = RunLayout(run_root)
+    if run.is_done("map", shard):
+        return -1
+    recipe = parse_recipe(recipe_text)
+    reader = build_step("read", recipe.params_for("read"))
+    steps = [reader] + [build_step(s, recipe.params_for(s)) for s in recipe.map_steps]
+    records = read_warc(source, reader.max_payload_bytes)
+    with Ledger(run.ledger(shard), shard) as ledger, ParquetSink(run.docs(shard), DOCS_SCHEMA) as out:
+        for doc in chain(steps, records, ledger):
+            out.add(to_row(doc))
+            progress.advance(docs_written=1)
+    run.mark_done("map", shard)
+    return out.count
+
+
+def final_shard(run_root: str, shard: int, recipe_text: str) -> int:
+    """Run the steps after deduplication over one shard's documents; write final/ for it."""
+    run = RunLayout(run_root)
+    if run.is_done("final", shard):
+        return -1
+    recipe = parse_recipe(recipe_text)
+    steps = [build_step(s, recipe.params_for(s)) for s in recipe.final_steps]
+    with Ledger(run.final_ledger(shard), shard) as ledger, ParquetSink(run.final(shard), DOCS_SCHEMA) as out:
+        for doc in chain(steps, _documents(run.docs(shard)), ledger):
+            out.add(to_row(doc))
+            progress.advance(docs_written=1)
+    run.mark_done("final", shard)
+    return out.count
+
+
+def _documents(path) -> Iterator[Document]:
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=1000):
+        for row in batch.to_pylist():
+            yield from_row(row)

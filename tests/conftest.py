@@ -1,0 +1,58 @@
+"""Shared fixtures. Real web data comes from ../shared (never copied into the repo); tests that
+need it skip with a message saying so where it is absent."""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SHARED_DATA = SHARED / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the shared real web data is absent ({SHARED_DATA}); clone the repo beside shared/")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory, shared_data) -> Path:
+    """A Common-Crawl-shaped corpus of real pages, with truth.jsonl, built by shared/tools/make_corpus.py."""
+    out = tmp_path_factory.mktemp("corpus")
+    subprocess.run([sys.executable, str(SHARED / "tools" / "make_corpus.py"), str(out), "--seed", "7"],
+                   check=True, capture_output=True)
+    return out
+
+
+def write_warc(path: Path, captures: list[dict]) -> Path:
+    """Write a small gzipped WARC: per capture a request and a response record.
+    A capture: url, body (bytes), and optionally status, content_type, record_id."""
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for c in captures:
+            headers = StatusAndHeaders(c.get("status", "200 OK"),
+                                       [("Content-Type", c.get("content_type", "text/html; charset=utf-8"))],
+                                       protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(c["url"], "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+            extra = {"WARC-Record-ID": c["record_id"]} if "record_id" in c else {}
+            writer.write_record(writer.create_warc_record(c["url"], "response", payload=io.BytesIO(c["body"]),
+                                                          http_headers=headers, warc_headers_dict=extra))
+    return path
+
+
+def article(topic: str, n: int = 12) -> bytes:
+    """An English page with boilerplate around an article that passes language identification."""
+    para = (f"The committee met on Tuesday to discuss the future of {topic} in the region. "
+            f"Members agreed that the plan needs more work before it can be put to a vote, and "
+            f"they asked the staff to prepare a report on the costs and the benefits of each option. ")
+    body = "".join(f"<p>{para} Paragraph {i} adds a detail about {topic}.</p>" for i in range(n))
+    return (f"<html><head><title>{topic}</title></head><body><nav><a href='/'>Home</a> <a href='/x'>News</a></nav>"
+            f"<article><h1>News about {topic}</h1>{body}</article><footer>Privacy policy</footer></body></html>").encode()

@@ -16,6 +16,8 @@ import os
 import fsspec
 import polars as pl
 
+from .dedup.clusters import deduplicate
+from .dedup.signatures import Signer
 from .errors import RefineryError
 from .executors import make_executor
 from .layout import RunLayout
@@ -55,8 +57,12 @@ def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, execu
           f"recipe {recipe.name!r}: read -> {' -> '.join(recipe.steps)}")
     pool.run(map_shard, [dict(run_root=str(run.root), shard=s, source=sources[s], recipe_text=recipe.source)
                          for s in todo], "read+filter", total_bytes=input_bytes([sources[s] for s in todo]))
-    if recipe.dedup:
-        raise RefineryError("the dedup step is not available yet")
+    if recipe.dedup and not run.is_done("dedup"):
+        print("dedup: clustering signatures across all shards ...")
+        clusters = deduplicate(run, Signer(**recipe.params_for("dedup")).bands)
+        dropped = clusters.filter(~pl.col("kept")).height
+        print(f"dedup: {clusters['cluster'].n_unique():,} clusters, {dropped:,} copies to drop")
+        run.mark_done("dedup")
     todo = [s for s in range(len(sources)) if not run.is_done("final", s)]
     pool.run(final_shard, [dict(run_root=str(run.root), shard=s, recipe_text=recipe.source) for s in todo],
              "final")

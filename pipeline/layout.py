@@ -5,6 +5,8 @@
     RUN/docs/part-NNNNN.parquet    documents that passed the per-shard steps
     RUN/ledger/part-NNNNN.parquet  decisions of the per-shard steps
     RUN/ledger/final-NNNNN.parquet decisions of dedup and the steps after it
+    RUN/minhash/part-NNNNN.parquet dedup signatures of docs/part-NNNNN (when the recipe dedups)
+    RUN/dedup/clusters.parquet     every document that has a copy, its cluster, kept or not
     RUN/final/part-NNNNN.parquet   the output of the whole recipe
     RUN/.done/STEP-NNNNN           completion markers: a rerun skips what they name
 """
@@ -33,6 +35,13 @@ class RunLayout:
 
     def final_ledger(self, shard: int) -> Path:
         return self.root / "ledger" / f"final-{shard:05d}.parquet"
+
+    def minhash(self, shard: int) -> Path:
+        return self.root / "minhash" / f"part-{shard:05d}.parquet"
+
+    @property
+    def clusters(self) -> Path:
+        return self.root / "dedup" / "clusters.parquet"
 
     def final(self, shard: int) -> Path:
         return self.root / "final" / f"part-{shard:05d}.parquet"

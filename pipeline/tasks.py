@@ -7,11 +7,14 @@ whose marker exists, and redoes (overwrites) any task that was killed midway.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Iterator
 
 import pyarrow.parquet as pq
 
 from . import progress
+from .dedup.filter import DedupFilter
+from .dedup.signatures import SignatureSink
 from .document import Document, from_row, to_row
 from .layout import RunLayout
 from .ledger import Ledger
@@ -32,8 +35,14 @@ def map_shard(run_root: str, shard: int, source: str, recipe_text: str) -> int:
     reader = build_step("read", recipe.params_for("read"))
     steps = [reader] + [build_step(s, recipe.params_for(s)) for s in recipe.map_steps]
     records = read_warc(source, reader.max_payload_bytes)
-    with Ledger(run.ledger(shard), shard) as ledger, ParquetSink(run.docs(shard), DOCS_SCHEMA) as out:
+    with ExitStack() as outputs:
+        ledger = outputs.enter_context(Ledger(run.ledger(shard), shard))
+        out = outputs.enter_context(ParquetSink(run.docs(shard), DOCS_SCHEMA))
+        signatures = (outputs.enter_context(SignatureSink(run.minhash(shard), shard, recipe.params_for("dedup")))
+                      if recipe.dedup else None)
         for doc in chain(steps, records, ledger):
+            if signatures:
+                signatures.add(doc, row=out.count)
             out.add(to_row(doc))
             progress.advance(docs_written=1)
     run.mark_done("map", shard)
@@ -47,6 +56,8 @@ def final_shard(run_root: str, shard: int, recipe_text: str) -> int:
         return -1
     recipe = parse_recipe(recipe_text)
     steps = [build_step(s, recipe.params_for(s)) for s in recipe.final_steps]
+    if recipe.dedup:
+        steps.insert(0, DedupFilter(run.clusters, shard))
     with Ledger(run.final_ledger(shard), shard) as ledger, ParquetSink(run.final(shard), DOCS_SCHEMA) as out:
         for doc in chain(steps, _documents(run.docs(shard)), ledger):
             out.add(to_row(doc))

@@ -147,3 +147,20 @@ def test_real_corpus_killed_run_resumes_to_the_same_documents(tmp_path, corpus, 
     scores = [f1_4gram(text, ground[url]) for url, text in docs.select("url", "text").iter_rows() if url in ground]
     assert len(scores) > 100
     assert sum(scores) / len(scores) >= 0.90
+
+
+def test_dedup_keeps_the_first_copy_and_ledgers_the_rest(tmp_path):
+    (tmp_path / "in").mkdir()
+    write_warc(tmp_path / "in" / "a.warc.gz", [{"url": "https://a.test/story", "body": article("floods", 14)},
+                                               {"url": "https://a.test/other", "body": article("tides")}])
+    write_warc(tmp_path / "in" / "b.warc.gz", [{"url": "https://mirror.test/story", "body": article("floods", 14)}])
+    recipe = parse_recipe(RECIPE.source.replace('steps = ["extract", "language"]',
+                                                'steps = ["extract", "language", "dedup"]'))
+    run = run_dataset([str(tmp_path / "in")], str(tmp_path / "run"), recipe, workers=2)
+    assert sorted(pl.read_parquet(run.final_glob)["url"]) == ["https://a.test/other", "https://a.test/story"]
+    dedup = pl.read_parquet(run.ledger_glob).filter(pl.col("stage") == "dedup")
+    assert dedup.height == 3
+    (dropped,) = dedup.filter(~pl.col("kept")).iter_rows(named=True)
+    assert dropped["url"] == "https://mirror.test/story" and dropped["reason"] == "dedup:exact"
+    clusters = pl.read_parquet(run.clusters)
+    assert clusters.height == 2 and clusters["cluster_size"].to_list() == [2, 2]

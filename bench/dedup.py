@@ -1,0 +1,121 @@
+"""Deduplication benchmark: signing speed per core, and clustering time and peak memory at scale.
+
+    python bench/dedup.py [--sizes 1000000 10000000] [--docs 600]
+
+1. Signatures/s on one core over real web text (../shared/data), ours (datasketch `update_batch`
+   with shared permutations) against the plain per-shingle datasketch loop.
+2. Clustering over synthetic signatures (5% exact copies, 5% near copies sharing one band),
+   each size in a fresh process so that its peak RSS is the clustering's own.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pipeline.dedup.signatures import Signer, normalise, shingles  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARD_ROWS = 1_000_000
+
+
+def real_texts(limit: int) -> list[str]:
+    texts = [json.loads(line)["text"] for line in open(SHARED / "dclm" / "majority_data.jsonl")]
+    texts += [json.loads(line)["text"] for line in gzip.open(SHARED / "dolma" / "CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz")]
+    return texts[:limit]
+
+
+def bench_signing(n_docs: int) -> None:
+    from datasketch import MinHash
+
+    texts = real_texts(n_docs)
+    megabytes = sum(len(t.encode()) for t in texts) / 1e6
+    signer = Signer()
+    started = time.perf_counter()
+    for text in texts:
+        signer.sign(text)
+    ours = len(texts) / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    for text in texts:
+        plain = MinHash(num_perm=signer.bands * signer.rows, seed=signer.seed)
+        for shingle in shingles(normalise(text).split(), signer.ngram):
+            plain.update(shingle)
+    baseline = len(texts) / (time.perf_counter() - started)
+    print(f"signing {len(texts)} real documents ({megabytes:.1f} MB), one core:")
+    print(f"  refinery Signer        {ours:8.0f} docs/s  {ours * megabytes / len(texts):6.2f} MB/s")
+    print(f"  datasketch per-shingle {baseline:8.0f} docs/s  {baseline * megabytes / len(texts):6.2f} MB/s")
+    print(f"  speed-up               {ours / baseline:8.1f}x")
+
+
+def make_signatures(folder: Path, n: int, bands: int, seed: int = 0) -> None:
+    """n synthetic documents: random bands, with 5% exact copies and 5% near copies of earlier ones."""
+    rng = np.random.default_rng(seed)
+    for shard, start in enumerate(range(0, n, SHARD_ROWS)):
+        rows = min(SHARD_ROWS, n - start)
+        cols = {f"band_{b:02d}": rng.integers(0, 2**63, rows, dtype=np.uint64) for b in range(bands)}
+        cols["exact"] = rng.integers(0, 2**63, rows, dtype=np.uint64)
+        copies = rng.choice(rows, rows // 10, replace=False)
+        sources = rng.integers(0, rows, len(copies))
+        exact, near = copies[: len(copies) // 2], copies[len(copies) // 2:]
+        for name, values in cols.items():
+            if name == "exact" or name.startswith("band"):
+                values[exact] = values[sources[: len(exact)]]
+        cols["band_00"][near] = cols["band_00"][sources[len(exact):]]
+        frame = pl.DataFrame({"doc_id": pl.int_range(start, start + rows, eager=True).cast(pl.String).str.zfill(32),
+                              "shard": pl.repeat(shard, rows, dtype=pl.Int32, eager=True),
+                              "row": pl.int_range(0, rows, eager=True), **cols})
+        frame.write_parquet(folder / f"part-{shard:05d}.parquet")
+
+
+def cluster_in_this_process(folder: str, bands: int) -> None:
+    from pipeline.dedup.clusters import find_clusters
+
+    started = time.perf_counter()
+    clusters = find_clusters([str(p) for p in sorted(Path(folder).glob("part-*.parquet"))], bands)
+    seconds = time.perf_counter() - started
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6   # kB on Linux
+    print(json.dumps({"seconds": seconds, "peak_rss_gb": peak_gb, "clustered": clusters.height,
+                      "dropped": int((~clusters["kept"]).sum())}))
+
+
+def bench_clustering(sizes: list[int], bands: int = 14) -> None:
+    print("clustering synthetic signatures (14 bands), each in a fresh process:")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            make_signatures(Path(folder), n, bands)
+            out = subprocess.run([sys.executable, __file__, "--cluster-folder", folder], check=True,
+                                 capture_output=True, text=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            print(f"  {n:>11,} docs: {r['seconds']:6.1f} s, {n / r['seconds']:10,.0f} docs/s, "
+                  f"peak RSS {r['peak_rss_gb']:.2f} GB, {r['dropped']:,} copies found")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    ap.add_argument("--docs", type=int, default=600, help="real documents to sign")
+    ap.add_argument("--cluster-folder", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.cluster_folder:
+        cluster_in_this_process(args.cluster_folder, 14)
+        return
+    if SHARED.is_dir():
+        bench_signing(args.docs)
+    else:
+        print(f"skipping the signing benchmark: {SHARED} is absent")
+    bench_clustering(args.sizes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""The `dedup` step of the final phase: drops every document of a cluster but the kept one."""
+from __future__ import annotations
+
+import polars as pl
+
+from ..decision import Decision, drop, keep
+from ..document import Document
+
+
+class DedupFilter:
+    name = "dedup"
+
+    def __init__(self, clusters_path, shard: int):
+        rows = pl.scan_parquet(clusters_path).filter(pl.col("shard") == shard).collect()
+        self.clusters = {r["doc_id"]: r for r in rows.iter_rows(named=True)}
+
+    def check(self, doc: Document) -> Decision:
+        c = self.clusters.get(doc.id)
+        if c is None:
+            return keep()
+        if c["kept"]:
+            return keep(cluster=c["cluster"], cluster_size=c["cluster_size"])
+        return drop(f"dedup:{c['match']}", cluster=c["cluster"], cluster_size=c["cluster_size"])

@@ -1,0 +1,78 @@
+import json
+
+import polars as pl
+import pytest
+
+from pipeline.dedup.clusters import find_clusters
+from pipeline.dedup.signatures import Signer, normalise, shingles
+from pipeline.document import Document
+from pipeline.dedup.signatures import SignatureSink
+
+STORY = ("The river rose slowly through the night, and by morning the lower streets of the old town "
+         "were under water. Volunteers filled sandbags while the mayor asked people to stay at home. "
+         "The bakery on the corner stayed open and handed out bread to the families who had to leave. ")
+
+
+def test_normalise_folds_case_punctuation_digits_and_spaces():
+    assert normalise("Hello,  World!\n2024 was   GREAT…") == "hello world 0000 was great"
+
+
+def test_shingles_are_word_ngrams_and_short_texts_still_get_one():
+    assert shingles("a b c d e f".split(), 5) == {b"a b c d e", b"b c d e f"}
+    assert shingles(["tiny"], 5) == {b"tiny"}
+
+
+def test_near_copies_share_a_band_and_different_texts_do_not():
+    signer = Signer()
+    original = signer.sign(STORY * 4)
+    near = signer.sign(STORY * 4 + " Updated at 9 am.")
+    other = signer.sign("A completely different text about the football season, the league table and "
+                        "the new coach who arrived from abroad in the summer with big plans. " * 4)
+    bands = [k for k in original if k.startswith("band_")]
+    assert len(bands) == 14
+    assert any(original[b] == near[b] for b in bands)
+    assert not any(original[b] == other[b] for b in bands)
+    assert signer.sign(STORY.upper() + "  ")["exact"] == signer.sign(STORY)["exact"]
+
+
+def write_signatures(tmp_path, shards: list[list[tuple[str, str]]]):
+    paths = []
+    for shard, docs in enumerate(shards):
+        path = tmp_path / f"part-{shard:05d}.parquet"
+        with SignatureSink(path, shard, {}) as sink:
+            for row, (doc_id, text) in enumerate(docs):
+                sink.add(Document(id=doc_id, url="", warc="w", offset=0, text=text), row)
+        paths.append(str(path))
+    return paths
+
+
+def test_clusters_keep_the_first_copy_in_input_order_and_say_how_it_matched(tmp_path):
+    near = (STORY * 4).replace("bakery", "baker's shop")
+    unrelated = "Completely unrelated words about gardening, roses, soil and the spring frost in April. " * 5
+    paths = write_signatures(tmp_path, [
+        [("a", STORY * 4), ("b", unrelated)],
+        [("c", STORY * 4), ("d", near)],
+    ])
+    clusters = find_clusters(paths, bands=14)
+    rows = {r["doc_id"]: r for r in clusters.iter_rows(named=True)}
+    assert set(rows) == {"a", "c", "d"}                       # b has no copy
+    assert rows["a"]["kept"] and rows["a"]["cluster_size"] == 3
+    assert (rows["c"]["kept"], rows["c"]["match"], rows["c"]["cluster"]) == (False, "exact", "a")
+    assert (rows["d"]["kept"], rows["d"]["match"]) == (False, "minhash")
+
+
+def test_clusters_are_transitive(tmp_path):
+    """a~b (one band) and b~c (another band) make one cluster although a and c share nothing."""
+    signer = Signer(bands=3, rows=2)
+    rows = [{"doc_id": d, "shard": 0, "row": i, "exact": i, "band_00": b0, "band_01": b1, "band_02": i + 100}
+            for i, (d, b0, b1) in enumerate([("a", 1, 10), ("b", 1, 20), ("c", 2, 20), ("d", 3, 30)])]
+    path = tmp_path / "part-00000.parquet"
+    pl.from_dicts(rows, schema=pl.Schema(signer.schema())).write_parquet(path)
+    clusters = find_clusters([str(path)], bands=3)
+    assert clusters["doc_id"].to_list() == ["a", "b", "c"]
+    assert clusters["cluster"].unique().to_list() == ["a"]
+    assert clusters["cluster_size"].to_list() == [3, 3, 3]
+
+
+def test_no_signatures_gives_an_empty_table():
+    assert find_clusters([], bands=14).height == 0

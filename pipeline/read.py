@@ -17,6 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from . import progress
 from .decision import Decision, drop, keep
 from .document import Document, doc_id_for
+from .errors import RefineryError
 
 DEFAULT_MAX_PAYLOAD_BYTES = 5_000_000   # larger pages are almost never articles; skip, not parse
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -30,7 +31,13 @@ def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES) -
     as a Document with `error` set, so the failure is counted and reported.
     """
     warc_name = source.rstrip("/").rsplit("/", 1)[-1]
-    with fsspec.open(source, "rb") as stream:
+    try:
+        opened = fsspec.open(source, "rb").open()
+    except ImportError as e:   # e.g. s3:// without s3fs
+        raise RefineryError(f"cannot open {source}: {e}") from None
+    except OSError as e:       # missing file, refused connection, HTTP error
+        raise RefineryError(f"cannot open {source}: {type(e).__name__}: {e}") from None
+    with opened as stream:
         records = ArchiveIterator(stream)
         last_offset = 0
         while True:

@@ -1,42 +1,45 @@
 """Clusters: from per-shard signatures to "which documents are copies of which", in bounded memory.
 
-Every document is a node, numbered by its position in input order (shard, then row). Two
-nodes are joined when their exact hashes match or any one MinHash band matches. The join is
-computed one fingerprint column at a time with Polars, as edges from each node to the
-smallest node sharing its value, so memory holds one column of the corpus, never all
-signatures. Connected components of those edges (scipy's C union-find) are the clusters; the
-first document of each cluster in input order is kept, which makes the choice deterministic.
+Every document is a node, numbered by its position in input order (shard, then row: the
+signature files hold their rows in document order, so a node is its file's offset plus its
+position). Two nodes are joined when their exact hashes match or any MinHash band matches.
+
+Memory holds one fingerprint column of the corpus at a time (8 bytes a document), never all
+signatures: for each column, sorting the values groups equal ones, and each node gets an edge
+to the smallest node of its group. Connected components of all those edges (scipy's C
+union-find) are the clusters. The first document of each cluster in input order is kept,
+which makes the choice deterministic whatever ran the shards.
 """
 from __future__ import annotations
 
 import glob
+import itertools
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-CLUSTER_COLUMNS = ["doc_id", "shard", "row", "cluster", "cluster_size", "kept", "match"]
+CLUSTER_SCHEMA = {"doc_id": pl.String, "shard": pl.Int32, "row": pl.Int64, "cluster": pl.String,
+                  "cluster_size": pl.UInt32, "kept": pl.Boolean, "match": pl.String}
 
 
-def _node_numbers(paths: list[str]) -> tuple[pl.LazyFrame, int]:
-    """All signatures, lazily, with a `node` column numbering documents in input order."""
-    counts = {int(p.rsplit("part-", 1)[1].split(".")[0]): pq.ParquetFile(p).metadata.num_rows for p in paths}
-    offsets, total = {}, 0
-    for shard in sorted(counts):
-        offsets[shard], total = total, total + counts[shard]
-    offset = pl.col("shard").replace_strict(offsets, return_dtype=pl.Int64)
-    return pl.scan_parquet(paths).with_columns(node=offset + pl.col("row")), total
+def _column(paths: list[str], name: str) -> np.ndarray:
+    """One column of every signature file, concatenated in node order."""
+    return np.concatenate([pq.read_table(p, columns=[name]).column(0).to_numpy() for p in paths])
 
 
-def _edges(signatures: pl.LazyFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Edges from every node to the smallest node that shares its value in `column`."""
-    edges = (signatures.select("node", column)
-             .with_columns(root=pl.col("node").min().over(column))
-             .filter(pl.col("node") != pl.col("root"))
-             .select("root", "node").collect())
-    return edges["root"].to_numpy(), edges["node"].to_numpy()
+def _edges(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges (smallest node with this value, node) for every node whose value another node shares."""
+    order = np.argsort(values, kind="stable")         # stable: equal values stay in node order
+    sorted_values = values[order]
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = sorted_values[1:] != sorted_values[:-1]
+    roots = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    copies = order != roots
+    return roots[copies], order[copies]
 
 
 def find_clusters(signature_paths: list[str], bands: int) -> pl.DataFrame:
@@ -44,27 +47,42 @@ def find_clusters(signature_paths: list[str], bands: int) -> pl.DataFrame:
     size, whether it is the one kept, and how it matched the kept one ("exact" or "minhash")."""
     paths = sorted(signature_paths)
     if not paths:
-        return pl.DataFrame(schema={c: t for c, t in zip(CLUSTER_COLUMNS, [pl.String, pl.Int32, pl.Int64, pl.String,
-                                                                             pl.UInt32, pl.Boolean, pl.String])})
-    signatures, n = _node_numbers(paths)
-    sources, targets = zip(*[_edges(signatures, c) for c in ["exact"] + [f"band_{b:02d}" for b in range(bands)]])
+        return pl.DataFrame(schema=CLUSTER_SCHEMA)
+    rows_per_file = np.array([pq.ParquetFile(p).metadata.num_rows for p in paths])
+    n = int(rows_per_file.sum())
+    exact = _column(paths, "exact")
+    sources, targets = [], []
+    columns = (_column(paths, f"band_{b:02d}") for b in range(bands))   # one band in memory at a time
+    for values in itertools.chain([exact], columns):
+        src, dst = _edges(values)
+        sources.append(src)
+        targets.append(dst)
     src, dst = np.concatenate(sources), np.concatenate(targets)
     graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n)).tocsr()
     _, labels = connected_components(graph, directed=False)
-    components = pl.DataFrame({"node": np.arange(n, dtype=np.int64), "component": labels})
-    clustered = (components.with_columns(size=pl.len().over("component").cast(pl.UInt32))
-                 .filter(pl.col("size") > 1))
-    members = (signatures.select("node", "doc_id", "shard", "row", "exact")
-               .join(clustered.lazy(), on="node").collect().sort("node"))  # only documents with copies
-    keepers = (members.group_by("component").agg(pl.all().sort_by("node").first())
-               .select("component", cluster=pl.col("doc_id"), keeper_exact=pl.col("exact")))
+    sizes = np.bincount(labels)
+    nodes = np.flatnonzero(sizes[labels] > 1)          # documents with at least one copy, in node order
+    members = pl.DataFrame({"node": nodes, "component": labels[nodes], "size": sizes[labels[nodes]].astype(np.uint32),
+                            "exact": exact[nodes], **_locate(paths, rows_per_file, nodes)})
+    keepers = members.group_by("component").agg(cluster=pl.col("doc_id").first(),
+                                                 keeper_exact=pl.col("exact").first())
     return (members.join(keepers, on="component")
             .with_columns(kept=pl.col("doc_id") == pl.col("cluster"),
                           match=pl.when(pl.col("doc_id") == pl.col("cluster")).then(pl.lit(""))
                           .when(pl.col("exact") == pl.col("keeper_exact")).then(pl.lit("exact"))
                           .otherwise(pl.lit("minhash")))
-            .select("doc_id", "shard", "row", "cluster", pl.col("size").alias("cluster_size"), "kept", "match")
-            .sort("shard", "row"))
+            .sort("node")
+            .select("doc_id", "shard", "row", "cluster", pl.col("size").alias("cluster_size"), "kept", "match"))
+
+
+def _locate(paths: list[str], rows_per_file: np.ndarray, nodes: np.ndarray) -> dict:
+    """doc_id, shard and row of the given nodes, reading one file's ids at a time."""
+    offsets = np.concatenate([[0], np.cumsum(rows_per_file)])
+    file_of = np.searchsorted(offsets, nodes, side="right") - 1
+    parts = [pq.read_table(path, columns=["doc_id", "shard", "row"]).take(nodes[file_of == f] - offsets[f])
+             for f, path in enumerate(paths)]
+    located = pl.from_arrow(pa.concat_tables(parts))
+    return {c: located[c] for c in ("doc_id", "shard", "row")}
 
 
 def deduplicate(run, bands: int) -> pl.DataFrame:

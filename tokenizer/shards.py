@@ -62,3 +62,37 @@ def open_shard(path: str | Path) -> np.memmap:
     """The shard's tokens as a read-only memory map (no copy, no load)."""
     count, dtype = read_header(path)
     return np.memmap(path, dtype=dtype, mode="r", offset=HEADER_BYTES, shape=(count,))
+
+
+class ShardWriter:
+    """Streams tokens into DIR/{prefix}_000000.bin, _000001.bin, ... of exactly `shard_tokens`
+    tokens each (the last one shorter). A document may run on into the next shard, as in llm.c's
+    fineweb.py: loaders read the shards as one stream, and BOS marks where documents start."""
+
+    def __init__(self, out_dir: str | Path, prefix: str, shard_tokens: int, vocab_size: int):
+        self.out_dir, self.prefix, self.vocab_size = Path(out_dir), prefix, vocab_size
+        self.buffer = np.empty(shard_tokens, dtype=dtype_for_vocab(vocab_size))
+        self.filled = 0
+        self.paths: list[Path] = []
+        self.tokens = 0
+
+    def add(self, tokens: np.ndarray) -> None:
+        self.tokens += len(tokens)
+        while len(tokens):
+            take = min(len(tokens), len(self.buffer) - self.filled)
+            self.buffer[self.filled:self.filled + take] = tokens[:take]
+            self.filled += take
+            tokens = tokens[take:]
+            if self.filled == len(self.buffer):
+                self._flush()
+
+    def close(self) -> list[Path]:
+        if self.filled:
+            self._flush()
+        return self.paths
+
+    def _flush(self) -> None:
+        path = self.out_dir / f"{self.prefix}_{len(self.paths):06d}.bin"
+        write_shard(path, self.buffer[:self.filled], self.vocab_size)
+        self.paths.append(path)
+        self.filled = 0

@@ -1,0 +1,165 @@
+"""The tokenizer step end to end on a small run folder of real web text: the files the trainer
+reads, shards that decode back to the final documents, the split, and the compression report."""
+import json
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from tokenizers import Tokenizer
+
+from pipeline.cli import main
+from pipeline.document import DOC_COLUMNS
+from tokenizer.bpe import BOS, split_pattern, train_bpe
+from tokenizer.corpus import final_parts, split_documents
+from tokenizer.encoders import hf_encoder, tiktoken_encoder, tiktoken_from_hf
+from tokenizer.shards import open_shard, read_header
+from tokenizer.step import build_tokenizer
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+VOCAB = 1024  # small: the corpus below is ~0.5 MB and the test must stay fast
+
+
+def real_documents(count: int) -> list[dict]:
+    """Scrapinghub article bodies then DCLM web texts, as rows of a final part."""
+    ground_truth = DATA / "scrapinghub-aeb" / "ground-truth.json"
+    dclm = DATA / "dclm" / "majority_data.jsonl"
+    if not (ground_truth.exists() and dclm.exists()):
+        pytest.skip(f"shared real text not found under {DATA}")
+    texts = [(v["url"], v["articleBody"]) for v in json.loads(ground_truth.read_text()).values()]
+    texts += [("", json.loads(line)["text"]) for line in dclm.open()]
+    return [{"id": hashlib.sha1(text.encode()).hexdigest(), "url": url, "text": text, "lang": "en",
+             "lang_score": 1.0, "warc": "test.warc.gz", "offset": i, "date": ""}
+            for i, (url, text) in enumerate(texts[:count])]
+
+
+def write_final(run: Path, documents: list[dict], parts: int) -> None:
+    (run / "final").mkdir(parents=True)
+    for index in range(parts):
+        rows = documents[index::parts]
+        pl.DataFrame(rows, schema=DOC_COLUMNS).write_parquet(run / "final" / f"part-{index:05d}.parquet")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A run of 120 documents in 2 parts, built once: (run folder, documents by id, meta)."""
+    run = tmp_path_factory.mktemp("run")
+    documents = real_documents(120)
+    write_final(run, documents, parts=2)
+    meta = build_tokenizer(run, vocab_size=VOCAB, shard_tokens=20_000, val_fraction=0.1)
+    return run, documents, meta
+
+
+def read_side(run: Path, side: str) -> np.ndarray:
+    paths = sorted((run / "tokens").glob(f"{side}_*.bin"))
+    return np.concatenate([open_shard(p) for p in paths])
+
+
+def test_tokenizer_files_are_what_the_trainer_reads(built):
+    run, _, meta = built
+    tokenizer = Tokenizer.from_file(str(run / "tokenizer" / "tokenizer.json"))
+    assert tokenizer.get_vocab_size() == meta["vocab_size"] == VOCAB
+    assert tokenizer.token_to_id(BOS) == meta["bos_id"]
+    token_bytes = np.load(run / "tokenizer" / "token_bytes.npy")
+    assert token_bytes.dtype == np.int32 and len(token_bytes) == VOCAB
+    assert token_bytes[meta["bos_id"]] == 0 and token_bytes.min() == 0 and (token_bytes > 0).sum() == VOCAB - 1
+    text = "Zürich, 2024: «naïve» résumé — 東京 🚀"
+    ids = tokenizer.encode(text).ids
+    assert token_bytes[ids].sum() == len(text.encode("utf-8"))  # bits per byte divides by this
+
+
+def test_transformers_loads_the_tokenizer(built):
+    transformers = pytest.importorskip("transformers")
+    run, _, meta = built
+    hf = transformers.PreTrainedTokenizerFast.from_pretrained(str(run / "tokenizer"))
+    assert hf.bos_token_id == meta["bos_id"]
+    assert hf.decode(hf.encode("Hello, world!")) == "Hello, world!"
+
+
+def test_shard_headers_and_sizes_match_the_counts(built):
+    run, documents, meta = built
+    for side in ("train", "val"):
+        paths = sorted((run / "tokens").glob(f"{side}_*.bin"))
+        assert len(paths) == meta["shards"][side]["shards"] >= 1
+        counts = [read_header(p)[0] for p in paths]  # read_header checks magic, version, file size
+        assert all(c == 20_000 for c in counts[:-1]) and 0 < counts[-1] <= 20_000
+        assert sum(counts) == meta["shards"][side]["tokens"]
+    assert meta["shards"]["train"]["documents"] + meta["shards"]["val"]["documents"] == len(documents)
+
+
+def test_decoding_the_shards_gives_back_the_final_documents(built):
+    run, documents, meta = built
+    tokenizer = Tokenizer.from_file(str(run / "tokenizer" / "tokenizer.json"))
+    val_ids = split_documents(final_parts(run), 0.1).val_ids
+    # the shards follow the parts' order: part 0 holds documents 0, 2, 4, ..., part 1 the odd ones
+    in_order = documents[0::2] + documents[1::2]
+    for side in ("train", "val"):
+        tokens = read_side(run, side)
+        starts = np.flatnonzero(tokens == meta["bos_id"])
+        assert starts[0] == 0
+        decoded = [tokenizer.decode(doc.tolist()) for doc in np.split(tokens, starts[1:])]
+        expected = [d["text"] for d in in_order if (d["id"] in val_ids) == (side == "val")]
+        assert decoded == expected
+
+
+def test_split_is_by_id_and_never_leaves_validation_empty(tmp_path):
+    documents = real_documents(60)
+    write_final(tmp_path / "one", documents, parts=1)
+    write_final(tmp_path / "three", documents, parts=3)
+    one = split_documents(final_parts(tmp_path / "one"), 0.2)
+    assert one.val_ids == split_documents(final_parts(tmp_path / "three"), 0.2).val_ids
+    assert 0 < len(one.val_ids) < 60
+    assert one.documents == 60
+    assert one.total_bytes == sum(len(d["text"].encode()) for d in documents)
+    write_final(tmp_path / "two", documents[:2], parts=1)
+    assert len(split_documents(final_parts(tmp_path / "two"), 0.0).val_ids) == 1
+    assert len(split_documents(final_parts(tmp_path / "two"), 0.99).val_ids) == 1
+
+
+def test_tiktoken_from_our_merges_gives_hf_ids(built):
+    run, documents, _ = built
+    tokenizer = Tokenizer.from_file(str(run / "tokenizer" / "tokenizer.json"))
+    texts = [d["text"] for d in documents] + [
+        "a literal <|endoftext|> inside a page is text", "Numbers 1234567 and 3.14159; émoji 🚀🚀 and 日本語のテキスト",
+        "  leading spaces\n\n\ttabs\r\nand CRLF  ", ""]
+    hf_ids = hf_encoder(tokenizer)(texts)
+    assert hf_ids == tiktoken_encoder(tiktoken_from_hf(tokenizer))(texts)
+    assert tokenizer.token_to_id(BOS) not in hf_ids[-4]
+
+
+def test_digit_groups_follow_the_pattern():
+    from tokenizers import Regex, pre_tokenizers
+    pieces = {d: [p for p, _ in pre_tokenizers.Split(Regex(split_pattern(d)), "isolated").pre_tokenize_str("x 1234567")]
+              for d in (1, 3)}
+    assert pieces[1] == ["x", " ", "1", "2", "3", "4", "5", "6", "7"]
+    assert pieces[3] == ["x", " ", "123", "456", "7"]
+
+
+def test_report_compares_ours_with_cl100k_and_o200k(built):
+    run, _, meta = built
+    report = pl.read_parquet(run / "reports" / "tokenizer.parquet")
+    overall = {r["tokenizer"]: r for r in report.filter(pl.col("lang") == "all").iter_rows(named=True)}
+    assert set(overall) == {"refinery", "cl100k_base", "o200k_base"}
+    assert overall["cl100k_base"]["vs_cl100k"] == 1.0
+    assert overall["o200k_base"]["vocab_size"] > overall["cl100k_base"]["vocab_size"] > VOCAB
+    # same held-out documents for all three; a 1k vocabulary compresses less than GPT-4's 100k
+    assert len({(r["documents"], r["bytes"]) for r in overall.values()}) == 1
+    assert overall["refinery"]["documents"] == meta["shards"]["val"]["documents"]
+    assert 1.5 < overall["refinery"]["bytes_per_token"] < overall["cl100k_base"]["bytes_per_token"]
+
+
+def test_cli_runs_the_step_and_reports_user_errors(tmp_path, capsys):
+    write_final(tmp_path / "run", real_documents(30), parts=1)
+    assert main(["tokenizer", str(tmp_path / "run"), "--vocab-size", "512", "--max-chars", "2000"]) == 0
+    meta = json.loads((tmp_path / "run" / "tokenizer" / "meta.json").read_text())
+    assert meta["max_chars"] == 2000 and meta["training"]["mb"] <= 30 * 2000 * 4 / 1e6
+    assert "bytes/token on held-out documents" in capsys.readouterr().out
+    assert main(["tokenizer", str(tmp_path / "missing")]) == 2
+    assert main(["tokenizer", str(tmp_path / "run"), "--vocab-size", "100"]) == 2
+
+
+def test_training_is_deterministic():
+    texts = [d["text"] for d in real_documents(40)]
+    first, second = (train_bpe([texts[:20], texts[20:]], vocab_size=600).to_str() for _ in range(2))
+    assert first == second

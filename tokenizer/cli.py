@@ -1,0 +1,48 @@
+"""`refinery tokenizer RUN`: our BPE vocabulary, the token shards, and the compression report."""
+from __future__ import annotations
+
+import argparse
+
+from pipeline.errors import RefineryError
+
+from .bpe import SPECIAL_TOKENS
+from .step import DEFAULT_SHARD_TOKENS, DEFAULT_VAL_FRACTION, DEFAULT_VOCAB_SIZE, build_tokenizer
+
+MIN_VOCAB_SIZE = 256 + len(SPECIAL_TOKENS) + 1  # every byte, the special tokens, one merge
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("tokenizer", help="train a BPE tokenizer on RUN/final and write token shards",
+                              description=__doc__)
+    p.add_argument("run", metavar="RUN", help="run folder holding final/part-*.parquet")
+    p.add_argument("--vocab-size", type=int, default=DEFAULT_VOCAB_SIZE,
+                   help=f"tokens in the vocabulary, BOS included (default {DEFAULT_VOCAB_SIZE})")
+    p.add_argument("--max-chars", type=int, default=None,
+                   help="train on at most this many characters of each document (default: all)")
+    p.add_argument("--shard-tokens", type=int, default=DEFAULT_SHARD_TOKENS,
+                   help=f"tokens per shard file (default {DEFAULT_SHARD_TOKENS:,})")
+    p.add_argument("--val-fraction", type=float, default=DEFAULT_VAL_FRACTION,
+                   help=f"share of documents held out for validation (default {DEFAULT_VAL_FRACTION})")
+    p.set_defaults(func=run_tokenizer)
+
+
+def run_tokenizer(args: argparse.Namespace) -> int:
+    if args.vocab_size < MIN_VOCAB_SIZE:
+        raise RefineryError(f"--vocab-size must be at least {MIN_VOCAB_SIZE}")
+    if not 0 <= args.val_fraction < 1:
+        raise RefineryError("--val-fraction must be in [0, 1)")
+    if args.shard_tokens < 1 or (args.max_chars is not None and args.max_chars < 1):
+        raise RefineryError("--shard-tokens and --max-chars must be positive")
+    meta = build_tokenizer(args.run, args.vocab_size, args.max_chars, args.shard_tokens, args.val_fraction)
+    train, enc = meta["training"], meta["encoding"]
+    if meta["vocab_size"] < args.vocab_size:
+        print(f"the corpus gave only {meta['vocab_size']:,} tokens of the {args.vocab_size:,} asked for")
+    print(f"vocabulary {meta['vocab_size']:,} (BOS id {meta['bos_id']}), trained on {train['mb']} MB "
+          f"in {train['seconds']} s ({train['mb_s']} MB/s)")
+    for side, c in meta["shards"].items():
+        print(f"{side}: {c['documents']:,} documents, {c['tokens']:,} tokens in {c['shards']} shard(s)")
+    print(f"encoded with {enc['encoder']} at {enc['shards_mb_s']} MB/s")
+    if meta["val_bytes_per_token"]:
+        print("bytes/token on held-out documents: "
+              + ", ".join(f"{name} {bpt}" for name, bpt in meta["val_bytes_per_token"].items()))
+    return 0

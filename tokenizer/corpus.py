@@ -1,0 +1,87 @@
+"""The final documents as the tokenizer step reads them: in record batches, never whole, and
+split into train and validation by document id.
+
+The split hashes the id, not the position, so a document lands on the same side whatever the
+number of parts, their order, or the other documents around it. The tokenizer is trained on
+the train side only, which keeps the validation documents honest held-out text for both the
+bytes-per-token report and the model's validation loss.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow.parquet as pq
+
+from pipeline.errors import RefineryError
+
+BATCH_ROWS = 1024  # documents per batch: big enough for the encoders' threads, small in memory
+
+
+def final_parts(run: str | Path) -> list[Path]:
+    parts = sorted(Path(run, "final").glob("part-*.parquet"))
+    if not parts:
+        raise RefineryError(f"no {Path(run, 'final', 'part-*.parquet')}: run `refinery dataset` first")
+    return parts
+
+
+def iter_batches(parts: list[Path], columns: list[str], batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, list]]:
+    """Each batch as {column: values}, part after part, in file order (the shards' order)."""
+    for part in parts:
+        for batch in pq.ParquetFile(part).iter_batches(batch_size=batch_rows, columns=columns):
+            yield batch.to_pydict()
+
+
+def split_score(doc_id: str) -> float:
+    """A uniform number in [0, 1) fixed by the id alone (Python's hash() changes per process)."""
+    digest = hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+@dataclass
+class Split:
+    val_ids: set[str]
+    documents: int
+    total_bytes: int  # UTF-8 bytes of all texts: the encoding progress bar's total
+
+    def is_val(self, doc_id: str) -> bool:
+        return doc_id in self.val_ids
+
+
+def split_documents(parts: list[Path], val_fraction: float) -> Split:
+    """Validation = the documents whose score falls below `val_fraction`, but never none and
+    never all when there are two or more documents: a tiny corpus still gets a validation loss.
+
+    Reads only the id and the text lengths (polars streams the scan), not the texts themselves.
+    """
+    sizes = (
+        pl.scan_parquet(parts)
+        .select("id", pl.col("text").str.len_bytes().alias("bytes"))
+        .collect(engine="streaming")
+    )
+    if sizes.height == 0:
+        raise RefineryError(f"{parts[0].parent} holds no documents")
+    ids = sizes["id"].to_list()
+    scores = np.fromiter((split_score(i) for i in ids), dtype=np.float64, count=len(ids))
+    n_val = int((scores < val_fraction).sum())
+    if len(ids) >= 2:
+        n_val = min(max(n_val, 1), len(ids) - 1)
+    val_ids = {ids[i] for i in np.argsort(scores, kind="stable")[:n_val]}
+    return Split(val_ids, sizes.height, int(sizes["bytes"].sum()))
+
+
+def train_sample(parts: list[Path], split: Split, max_bytes: int) -> list[str]:
+    """The first train-side texts, up to about `max_bytes` of UTF-8."""
+    sample, size = [], 0
+    for batch in iter_batches(parts, ["id", "text"]):
+        for doc_id, text in zip(batch["id"], batch["text"]):
+            if not split.is_val(doc_id):
+                sample.append(text)
+                size += len(text.encode("utf-8"))
+                if size >= max_bytes:
+                    return sample
+    return sample

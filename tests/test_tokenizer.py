@@ -115,6 +115,8 @@ def test_split_is_by_id_and_never_leaves_validation_empty(tmp_path):
     write_final(tmp_path / "two", documents[:2], parts=1)
     assert len(split_documents(final_parts(tmp_path / "two"), 0.0).val_ids) == 1
     assert len(split_documents(final_parts(tmp_path / "two"), 0.99).val_ids) == 1
+    # a small corpus gives a tenth of its documents to validation, whatever the fraction asks
+    assert len(split_documents(final_parts(tmp_path / "one"), 0.0).val_ids) == 6
 
 
 def test_tiktoken_from_our_merges_gives_hf_ids(built):

@@ -20,6 +20,9 @@ import pyarrow.parquet as pq
 from pipeline.errors import RefineryError
 
 BATCH_ROWS = 1024  # documents per batch: big enough for the encoders' threads, small in memory
+# A validation loss over a handful of documents is noise: small corpora give up to a tenth of
+# their documents, at most this many, whatever the fraction asks.
+MIN_VAL_DOCS = 20
 
 
 def final_parts(run: str | Path) -> list[Path]:
@@ -53,8 +56,9 @@ class Split:
 
 
 def split_documents(parts: list[Path], val_fraction: float) -> Split:
-    """Validation = the documents whose score falls below `val_fraction`, but never none and
-    never all when there are two or more documents: a tiny corpus still gets a validation loss.
+    """Validation = the documents whose score falls below `val_fraction`, but at least
+    MIN_VAL_DOCS (or a tenth of a small corpus), never none and never all when there are two
+    or more documents: a tiny corpus still gets a validation loss worth reading.
 
     Reads only the id and the text lengths (polars streams the scan), not the texts themselves.
     """
@@ -67,7 +71,7 @@ def split_documents(parts: list[Path], val_fraction: float) -> Split:
         raise RefineryError(f"{parts[0].parent} holds no documents")
     ids = sizes["id"].to_list()
     scores = np.fromiter((split_score(i) for i in ids), dtype=np.float64, count=len(ids))
-    n_val = int((scores < val_fraction).sum())
+    n_val = max(int((scores < val_fraction).sum()), min(MIN_VAL_DOCS, len(ids) // 10))
     if len(ids) >= 2:
         n_val = min(max(n_val, 1), len(ids) - 1)
     val_ids = {ids[i] for i in np.argsort(scores, kind="stable")[:n_val]}

@@ -10,6 +10,7 @@ INPUT   ?= demo/demo.warc.gz
 RECIPE  ?= recipes/small.toml
 WORKERS ?= 2
 PRESET  ?= small
+RESUME  ?=
 VOCAB   ?=
 
 .PHONY: setup dataset tokenizer train-small report test bench clean
@@ -29,7 +30,7 @@ tokenizer: setup
 	$(BIN)/refinery tokenizer $(RUN) $(if $(VOCAB),--vocab-size $(VOCAB))
 
 train-small: setup
-	$(BIN)/refinery train $(RUN) --preset $(PRESET)
+	$(BIN)/refinery train $(RUN) --preset $(PRESET) $(if $(RESUME),--resume)
 
 report: setup
 	$(BIN)/refinery report $(RUN)

@@ -97,6 +97,13 @@ def test_batches_are_seeded_resumable_and_split_across_ranks(run):
         assert torch.equal(next(one_rank)[0], torch.cat([next(r)[0] for r in ranks]))
 
 
+def test_validation_pass_ends_and_stays_ended(run):
+    """An evaluation may ask for more batches than the validation shards hold."""
+    reader = DocumentBatches(shard_paths(run / "tokens", "val"), 32, 4, bos_id=0, shuffle=False)
+    assert len(list(reader)) > 0
+    assert next(reader, None) is None and next(reader, None) is None
+
+
 def test_targets_are_inputs_shifted_by_one(run):
     paths = shard_paths(run / "tokens", "val")
     x, y = next(DocumentBatches(paths, 32, 4, bos_id=0, shuffle=False))

@@ -75,6 +75,8 @@ class DocumentBatches:
 
     def _next_row(self) -> np.ndarray | None:
         """The next row's tokens, advancing the position; None at the end of an unshuffled pass."""
+        if self.shard_index == len(self.shards):           # an unshuffled pass already ended
+            return None
         for _ in range(len(self.shards) + 1):                # skips shards too short for one row
             tokens, rows = self._current_rows()
             if self.row_index < len(rows):

@@ -12,6 +12,17 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 REPO = Path(__file__).resolve().parents[1]
+
+# The pipeline's mechanics (ledger, shards, resume, determinism) are tested under this recipe:
+# the bundled ones run quality filters that the tests' small synthetic pages would not pass.
+MECHANICS_RECIPE = """
+name = "mechanics"
+steps = ["extract", "language"]
+
+[language]
+languages = ["en", "fr"]
+min_score = 0.65
+"""
 SHARED = REPO.parent / "shared"
 SHARED_DATA = SHARED / "data"
 

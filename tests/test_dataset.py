@@ -15,11 +15,11 @@ from pipeline.dataset import run_dataset
 from pipeline.document import doc_id_for
 from pipeline.errors import RefineryError
 from pipeline.layout import RunLayout
-from pipeline.recipe import load_recipe, parse_recipe
+from pipeline.recipe import parse_recipe
 from pipeline.tasks import map_shard
-from tests.conftest import REPO, article, write_warc
+from tests.conftest import MECHANICS_RECIPE, REPO, article, write_warc
 
-RECIPE = load_recipe(REPO / "recipes" / "small.toml")
+RECIPE = parse_recipe(MECHANICS_RECIPE)
 
 
 @pytest.fixture
@@ -113,9 +113,11 @@ def f1_4gram(pred: str, true: str) -> float:
 @pytest.mark.slow
 def test_real_corpus_killed_run_resumes_to_the_same_documents(tmp_path, corpus, shared_data):
     inputs = str(corpus / "*.warc.gz")
-    recipe = str(REPO / "recipes" / "small.toml")
+    recipe = tmp_path / "recipe.toml"      # every language, and dedup: a global step to resume too
+    recipe.write_text(MECHANICS_RECIPE.replace('["extract", "language"]', '["extract", "language", "dedup"]')
+                      .replace('languages = ["en", "fr"]', "languages = []"))
     killed = tmp_path / "killed"
-    proc = subprocess.Popen(refinery("--input", inputs, "--out", str(killed), "--recipe", recipe, "--workers", "2"),
+    proc = subprocess.Popen(refinery("--input", inputs, "--out", str(killed), "--recipe", str(recipe), "--workers", "2"),
                             cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not list((killed / ".done").glob("map-*")) and time.monotonic() < deadline:
@@ -123,10 +125,10 @@ def test_real_corpus_killed_run_resumes_to_the_same_documents(tmp_path, corpus, 
     os.killpg(proc.pid, signal.SIGKILL)                      # kill -9, workers included
     proc.wait()
     assert len(list((killed / ".done").glob("map-*"))) < 4, "the run finished before it could be killed"
-    subprocess.run(refinery("--input", inputs, "--out", str(killed), "--recipe", recipe, "--workers", "2"),
+    subprocess.run(refinery("--input", inputs, "--out", str(killed), "--recipe", str(recipe), "--workers", "2"),
                    cwd=REPO, check=True, capture_output=True)
     whole = tmp_path / "whole"
-    subprocess.run(refinery("--input", inputs, "--out", str(whole), "--recipe", recipe, "--workers", "1"),
+    subprocess.run(refinery("--input", inputs, "--out", str(whole), "--recipe", str(recipe), "--workers", "1"),
                    cwd=REPO, check=True, capture_output=True)
 
     def final(run):

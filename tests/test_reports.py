@@ -12,15 +12,15 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.dataset import run_dataset
-from pipeline.recipe import load_recipe, parse_recipe
+from pipeline.recipe import parse_recipe
 from reports.charts import CHARTS
 from reports.inputs import load_run
 from reports.tables import build_tables
 from reports.views import side_by_side
-from tests.conftest import REPO, article, write_warc
+from tests.conftest import MECHANICS_RECIPE, article, write_warc
 from tokenizer.shards import write_shard
 
-SMALL = load_recipe(REPO / "recipes" / "small.toml")
+SMALL = parse_recipe(MECHANICS_RECIPE)
 DEDUP = parse_recipe(SMALL.source.replace('steps = ["extract", "language"]', 'steps = ["extract", "language", "dedup"]'))
 FRENCH = ("<html><body><article>" + "<p>Le conseil municipal a approuvé le nouveau budget de la bibliothèque "
           "après un long débat, et les habitants ont salué cette décision.</p>" * 8 + "</article></body></html>").encode()

@@ -9,8 +9,8 @@ import pytest
 from pipeline.dataset import run_dataset
 from pipeline.errors import RefineryError
 from pipeline.sources import expand_inputs
-from tests.conftest import REPO, article, write_warc
-from pipeline.recipe import load_recipe
+from pipeline.recipe import parse_recipe
+from tests.conftest import MECHANICS_RECIPE, article, write_warc
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def http_server(warc_dir):
 
 
 def test_warcs_over_http_give_the_same_documents_as_local_files(tmp_path, warc_dir, http_server):
-    recipe = load_recipe(REPO / "recipes" / "small.toml")
+    recipe = parse_recipe(MECHANICS_RECIPE)
     remote = run_dataset([f"{http_server}/a.warc.gz", f"{http_server}/b.warc.gz"], str(tmp_path / "remote"),
                          recipe, workers=1)
     local = run_dataset([str(warc_dir)], str(tmp_path / "local"), recipe, workers=1)

@@ -42,7 +42,7 @@ def prepare_run(run: RunLayout, sources: list[str], recipe: Recipe) -> None:
 
 def input_bytes(sources: list[str]) -> int | None:
     try:
-        return sum(fsspec.open(s).fs.size(fsspec.open(s).path) for s in sources)
+        return sum(fs.size(path) for fs, path in map(fsspec.core.url_to_fs, sources))
     except Exception:  # a server that does not say; the bar then counts without a total
         return None
 

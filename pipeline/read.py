@@ -13,6 +13,7 @@ from typing import Iterator
 import charset_normalizer
 import fsspec
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecordLoader
 
 from . import progress
 from .decision import Decision, drop, keep
@@ -21,6 +22,19 @@ from .errors import RefineryError
 
 DEFAULT_MAX_PAYLOAD_BYTES = 5_000_000   # larger pages are almost never articles; skip, not parse
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class _VerbatimURILoader(ArcWarcRecordLoader):
+    """warcio rewrites a WARC-Target-URI that holds spaces (percent-encoding them) and logs a
+    warning for each. We keep the URI as the record has it, minus the angle brackets some wget
+    versions wrap it in, so a ledger URL matches the WARC's own bytes."""
+
+    def _ensure_target_uri_format(self, rec_headers):
+        uri = rec_headers.get_header("WARC-Target-URI")
+        if uri and uri.startswith("<") and uri.endswith(">"):
+            uri = uri[1:-1]
+            rec_headers.replace_header("WARC-Target-URI", uri)
+        return uri
 
 
 def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES) -> Iterator[Document]:
@@ -39,6 +53,7 @@ def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES) -
         raise RefineryError(f"cannot open {source}: {type(e).__name__}: {e}") from None
     with opened as stream:
         records = ArchiveIterator(stream)
+        records.loader = _VerbatimURILoader()
         last_offset = 0
         while True:
             try:
@@ -66,7 +81,7 @@ def _document(record, warc_name: str, offset: int, max_payload_bytes: int) -> Do
     headers = record.rec_headers
     doc = Document(
         id=doc_id_for(headers.get_header("WARC-Record-ID"), warc_name, offset),
-        url=(headers.get_header("WARC-Target-URI") or "").strip().strip("<>"),
+        url=headers.get_header("WARC-Target-URI") or "",
         warc=warc_name, offset=offset,
         date=headers.get_header("WARC-Date") or "",
         record_type=record.rec_type or "",

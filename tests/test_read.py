@@ -72,3 +72,10 @@ def test_revisit_and_request_records_are_dropped_with_their_type(shared_data):
     step = RecordFilter()
     reasons = {step.check(d).reason for d in read_warc(str(shared_data / "warcio" / "example.warc.gz"))}
     assert {"read:revisit_record", "read:request_record", "read:warcinfo_record"} <= reasons
+
+
+def test_target_uri_is_kept_verbatim_but_for_wget_brackets(tmp_path, shared_data):
+    path = write_warc(tmp_path / "s.warc.gz", [{"url": "https://a.test/page/ ?copy=3", "body": article("x")}])
+    assert [d.url for d in read_warc(str(path)) if d.record_type == "response"] == ["https://a.test/page/ ?copy=3"]
+    wget = [d.url for d in read_warc(str(shared_data / "warcio" / "example-wget-bad-target-uri.warc.gz")) if d.url]
+    assert wget and not any(u.startswith("<") or u.endswith(">") for u in wget)

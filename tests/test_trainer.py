@@ -207,3 +207,41 @@ def test_export_loads_in_transformers_with_the_same_logits(run, tmp_path, tied):
     ids = torch.tensor([transformers.AutoTokenizer.from_pretrained(tmp_path / "hf")(text).input_ids[:32]])
     with torch.no_grad():
         torch.testing.assert_close(hf(ids).logits, ours(ids), atol=1e-4, rtol=1e-4)
+
+
+DDP_SCRIPT = """
+import json, sys
+from pathlib import Path
+from trainer.presets import TrainConfig
+from trainer.train import train
+train(Path(sys.argv[1]), TrainConfig(**json.loads(sys.argv[2])))
+"""
+
+
+def test_ddp_on_two_ranks_trains_like_one_process_with_the_same_global_batch(run, tmp_path_factory):
+    """torchrun with two CPU ranks (gloo): each rank takes half of every global batch and DDP
+    averages the gradients, so the losses match a single process that reads whole batches."""
+    import subprocess
+    import sys
+    from dataclasses import asdict
+
+    script = tmp_path_factory.mktemp("ddp") / "train_ddp.py"
+    script.write_text(DDP_SCRIPT)
+    single = tmp_path_factory.mktemp("single")
+    for sub in ("tokenizer", "tokens"):
+        (single / sub).mkdir()
+        for f in (run / sub).iterdir():
+            (single / sub / f.name).write_bytes(f.read_bytes())
+    cfg = replace(TINY, max_steps=6, eval_every=3, ckpt_every=3)
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                    str(script), str(run), json.dumps(asdict(replace(cfg, batch_rows=cfg.batch_rows // 2)))],
+                   check=True, capture_output=True, env=env, timeout=300)
+    subprocess.run([sys.executable, str(script), str(single), json.dumps(asdict(cfg))],
+                   check=True, capture_output=True, env=env, timeout=300)
+    two, one = (pl.read_parquet(r / "model" / "metrics.parquet") for r in (run, single))
+    assert two["tokens"].to_list() == one["tokens"].to_list()
+    for column in ("train_loss", "val_loss"):
+        a, b = two[column].drop_nulls().to_numpy(), one[column].drop_nulls().to_numpy()
+        assert len(a) == len(b) > 0
+        np.testing.assert_allclose(a, b, rtol=1e-4)

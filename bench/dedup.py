@@ -72,7 +72,8 @@ def make_signatures(folder: Path, n: int, bands: int, seed: int = 0) -> None:
             if name == "exact" or name.startswith("band"):
                 values[exact] = values[sources[: len(exact)]]
         cols["band_00"][near] = cols["band_00"][sources[len(exact):]]
-        frame = pl.DataFrame({"doc_id": pl.int_range(start, start + rows, eager=True).cast(pl.String).str.zfill(32),
+        ids = pl.int_range(start, start + rows, eager=True).cast(pl.String)
+        frame = pl.DataFrame({"doc_id": ids.str.zfill(32), "url": "https://site.test/page/" + ids,
                               "shard": pl.repeat(shard, rows, dtype=pl.Int32, eager=True),
                               "row": pl.int_range(0, rows, eager=True), **cols})
         frame.write_parquet(folder / f"part-{shard:05d}.parquet")

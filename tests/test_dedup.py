@@ -35,13 +35,14 @@ def test_near_copies_share_a_band_and_different_texts_do_not():
     assert signer.sign(STORY.upper() + "  ")["exact"] == signer.sign(STORY)["exact"]
 
 
-def write_signatures(tmp_path, shards: list[list[tuple[str, str]]]):
+def write_signatures(tmp_path, shards: list[list[tuple]]):
+    """Signature files from (doc_id, text) or (doc_id, text, url) per document, per shard."""
     paths = []
     for shard, docs in enumerate(shards):
         path = tmp_path / f"part-{shard:05d}.parquet"
         with SignatureSink(path, shard, {}) as sink:
-            for row, (doc_id, text) in enumerate(docs):
-                sink.add(Document(id=doc_id, url="", warc="w", offset=0, text=text), row)
+            for row, (doc_id, text, *url) in enumerate(docs):
+                sink.add(Document(id=doc_id, url=url[0] if url else "", warc="w", offset=0, text=text), row)
         paths.append(str(path))
     return paths
 
@@ -61,10 +62,18 @@ def test_clusters_keep_the_first_copy_in_input_order_and_say_how_it_matched(tmp_
     assert (rows["d"]["kept"], rows["d"]["match"]) == (False, "minhash")
 
 
+def test_the_plainest_url_is_kept_whatever_comes_first(tmp_path):
+    paths = write_signatures(tmp_path, [[("copy", STORY * 4, "https://news.test/story?utm_source=feed")],
+                                        [("canonical", STORY * 4, "https://news.test/story")]])
+    rows = {r["doc_id"]: r for r in find_clusters(paths, bands=14).iter_rows(named=True)}
+    assert rows["canonical"]["kept"] and not rows["copy"]["kept"]
+    assert rows["copy"]["cluster"] == "canonical"
+
+
 def test_clusters_are_transitive(tmp_path):
     """a~b (one band) and b~c (another band) make one cluster although a and c share nothing."""
     signer = Signer(bands=3, rows=2)
-    rows = [{"doc_id": d, "shard": 0, "row": i, "exact": i, "band_00": b0, "band_01": b1, "band_02": i + 100}
+    rows = [{"doc_id": d, "url": "", "shard": 0, "row": i, "exact": i, "band_00": b0, "band_01": b1, "band_02": i + 100}
             for i, (d, b0, b1) in enumerate([("a", 1, 10), ("b", 1, 20), ("c", 2, 20), ("d", 3, 30)])]
     path = tmp_path / "part-00000.parquet"
     pl.from_dicts(rows, schema=pl.Schema(signer.schema())).write_parquet(path)

@@ -7,8 +7,12 @@ position). Two nodes are joined when their exact hashes match or any MinHash ban
 Memory holds one fingerprint column of the corpus at a time (8 bytes a document), never all
 signatures: for each column, sorting the values groups equal ones, and each node gets an edge
 to the smallest node of its group. Connected components of all those edges (scipy's C
-union-find) are the clusters. The first document of each cluster in input order is kept,
-which makes the choice deterministic whatever ran the shards.
+union-find) are the clusters.
+
+Each cluster keeps the document with the shortest URL, the earliest in input order among equal
+lengths: the canonical address of a page is usually its plainest, while copies carry tracking
+parameters, print or mirror paths. The choice depends on the documents alone, never on what
+ran the shards.
 """
 from __future__ import annotations
 
@@ -64,8 +68,8 @@ def find_clusters(signature_paths: list[str], bands: int) -> pl.DataFrame:
     nodes = np.flatnonzero(sizes[labels] > 1)          # documents with at least one copy, in node order
     members = pl.DataFrame({"node": nodes, "component": labels[nodes], "size": sizes[labels[nodes]].astype(np.uint32),
                             "exact": exact[nodes], **_locate(paths, rows_per_file, nodes)})
-    keepers = members.group_by("component").agg(cluster=pl.col("doc_id").first(),
-                                                 keeper_exact=pl.col("exact").first())
+    keepers = (members.sort(pl.col("url").str.len_chars(), "node")
+               .group_by("component").agg(cluster=pl.col("doc_id").first(), keeper_exact=pl.col("exact").first()))
     return (members.join(keepers, on="component")
             .with_columns(kept=pl.col("doc_id") == pl.col("cluster"),
                           match=pl.when(pl.col("doc_id") == pl.col("cluster")).then(pl.lit(""))
@@ -76,13 +80,14 @@ def find_clusters(signature_paths: list[str], bands: int) -> pl.DataFrame:
 
 
 def _locate(paths: list[str], rows_per_file: np.ndarray, nodes: np.ndarray) -> dict:
-    """doc_id, shard and row of the given nodes, reading one file's ids at a time."""
+    """doc_id, url, shard and row of the given nodes, reading one file's ids at a time."""
     offsets = np.concatenate([[0], np.cumsum(rows_per_file)])
     file_of = np.searchsorted(offsets, nodes, side="right") - 1
-    parts = [pq.read_table(path, columns=["doc_id", "shard", "row"]).take(nodes[file_of == f] - offsets[f])
+    columns = ["doc_id", "url", "shard", "row"]
+    parts = [pq.read_table(path, columns=columns).take(nodes[file_of == f] - offsets[f])
              for f, path in enumerate(paths)]
     located = pl.from_arrow(pa.concat_tables(parts))
-    return {c: located[c] for c in ("doc_id", "shard", "row")}
+    return {c: located[c] for c in columns}
 
 
 def deduplicate(run, bands: int) -> pl.DataFrame:

@@ -73,7 +73,7 @@ class Signer:
         return row
 
     def schema(self) -> pa.Schema:
-        return pa.schema([("doc_id", pa.string()), ("shard", pa.int32()), ("row", pa.int64()),
+        return pa.schema([("doc_id", pa.string()), ("url", pa.string()), ("shard", pa.int32()), ("row", pa.int64()),
                           ("exact", pa.uint64())] + [(f"band_{b:02d}", pa.uint64()) for b in range(self.bands)])
 
 
@@ -87,7 +87,8 @@ class SignatureSink:
         self.sink = ParquetSink(path, self.signer.schema())
 
     def add(self, doc: Document, row: int) -> None:
-        self.sink.add({"doc_id": doc.id, "shard": self.shard, "row": row, **self.signer.sign(doc.text)})
+        self.sink.add({"doc_id": doc.id, "url": doc.url, "shard": self.shard, "row": row,
+                       **self.signer.sign(doc.text)})
 
     def __enter__(self):
         return self

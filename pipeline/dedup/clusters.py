@@ -22,6 +22,7 @@ import itertools
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -68,7 +69,7 @@ def find_clusters(signature_paths: list[str], bands: int) -> pl.DataFrame:
     nodes = np.flatnonzero(sizes[labels] > 1)          # documents with at least one copy, in node order
     members = pl.DataFrame({"node": nodes, "component": labels[nodes], "size": sizes[labels[nodes]].astype(np.uint32),
                             "exact": exact[nodes], **_locate(paths, rows_per_file, nodes)})
-    keepers = (members.sort(pl.col("url").str.len_chars(), "node")
+    keepers = (members.sort("url_length", "node")
                .group_by("component").agg(cluster=pl.col("doc_id").first(), keeper_exact=pl.col("exact").first()))
     return (members.join(keepers, on="component")
             .with_columns(kept=pl.col("doc_id") == pl.col("cluster"),
@@ -80,14 +81,16 @@ def find_clusters(signature_paths: list[str], bands: int) -> pl.DataFrame:
 
 
 def _locate(paths: list[str], rows_per_file: np.ndarray, nodes: np.ndarray) -> dict:
-    """doc_id, url, shard and row of the given nodes, reading one file's ids at a time."""
+    """doc_id, URL length, shard and row of the given nodes, reading one file at a time."""
     offsets = np.concatenate([[0], np.cumsum(rows_per_file)])
     file_of = np.searchsorted(offsets, nodes, side="right") - 1
-    columns = ["doc_id", "url", "shard", "row"]
-    parts = [pq.read_table(path, columns=columns).take(nodes[file_of == f] - offsets[f])
-             for f, path in enumerate(paths)]
+    parts = []
+    for f, path in enumerate(paths):
+        part = pq.read_table(path, columns=["doc_id", "url", "shard", "row"]).take(nodes[file_of == f] - offsets[f])
+        # Only a URL's length decides the keeper: holding lengths, not URLs, keeps memory small.
+        parts.append(part.set_column(1, "url_length", pc.utf8_length(part["url"])))
     located = pl.from_arrow(pa.concat_tables(parts))
-    return {c: located[c] for c in columns}
+    return {c: located[c] for c in located.columns}
 
 
 def deduplicate(run, bands: int) -> pl.DataFrame:

@@ -1,5 +1,3 @@
-import pytest
-
 from pipeline.document import Document
 from pipeline.language import LanguageFilter, identify
 

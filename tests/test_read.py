@@ -1,10 +1,3 @@
-import gzip
-import io
-
-import pytest
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
 from pipeline.read import RecordFilter, decode_html, read_warc
 from tests.conftest import article, write_warc
 

@@ -16,7 +16,7 @@ from pipeline.errors import RefineryError
 from tokenizer.shards import write_shard
 from trainer.data import DocumentBatches, row_starts, shard_paths
 from trainer.model import GPT, GPTConfig
-from trainer.presets import PRESETS, TrainConfig
+from trainer.presets import PRESETS
 from trainer.train import BOS_TOKEN, lr_multiplier, train
 
 DCLM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dclm" / "majority_data.jsonl"
@@ -234,11 +234,11 @@ def test_ddp_on_two_ranks_trains_like_one_process_with_the_same_global_batch(run
             (single / sub / f.name).write_bytes(f.read_bytes())
     cfg = replace(TINY, max_steps=6, eval_every=3, ckpt_every=3)
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                    str(script), str(run), json.dumps(asdict(replace(cfg, batch_rows=cfg.batch_rows // 2)))],
-                   check=True, capture_output=True, env=env, timeout=300)
-    subprocess.run([sys.executable, str(script), str(single), json.dumps(asdict(cfg))],
-                   check=True, capture_output=True, env=env, timeout=300)
+    for command in ([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                     str(script), str(run), json.dumps(asdict(replace(cfg, batch_rows=cfg.batch_rows // 2)))],
+                    [sys.executable, str(script), str(single), json.dumps(asdict(cfg))]):
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr[-4000:]
     two, one = (pl.read_parquet(r / "model" / "metrics.parquet") for r in (run, single))
     assert two["tokens"].to_list() == one["tokens"].to_list()
     for column in ("train_loss", "val_loss"):

@@ -94,6 +94,9 @@ class Distributed:
 
     def close(self) -> None:
         if self.enabled:
+            # Every rank waits for the others (rank 0 writes the sample last): tearing the group
+            # down while a peer still holds its connections aborts that peer under gloo.
+            dist.barrier()
             dist.destroy_process_group()
 
 

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from pipeline.read import read_warc  # noqa: E402
 from pipeline.recipe import load_recipe  # noqa: E402
-from pipeline.steps import build_step  # noqa: E402
+from pipeline.tasks import map_steps  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 
@@ -40,9 +40,8 @@ def timed_reader(path: str, max_bytes: int, totals: dict):
 
 
 def run(paths: list[str], recipe_path: str) -> dict:
-    recipe = load_recipe(recipe_path)
-    reader = build_step("read", recipe.params_for("read"))
-    steps = [reader] + [build_step(s, recipe.params_for(s)) for s in recipe.map_steps]
+    steps = map_steps(load_recipe(recipe_path))
+    reader = steps[0]
     totals = defaultdict(lambda: {"docs": 0, "bytes": 0, "seconds": 0.0, "kept": 0})
     for path in paths:
         totals["reader"]["bytes"] += Path(path).stat().st_size

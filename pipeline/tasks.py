@@ -13,16 +13,22 @@ from typing import Iterator
 import pyarrow.parquet as pq
 
 from . import progress
+from .decision import Filter
 from .dedup.filter import DedupFilter
 from .dedup.signatures import SignatureSink
 from .document import Document, from_row, to_row
 from .layout import RunLayout
 from .ledger import Ledger
 from .read import read_warc
-from .recipe import parse_recipe
+from .recipe import Recipe, parse_recipe
 from .stage import chain
 from .steps import build_step
 from .write import DOCS_SCHEMA, ParquetSink
+
+
+def map_steps(recipe: Recipe) -> list[Filter]:
+    """The per-shard steps of a recipe, `read` first."""
+    return [build_step(s, recipe.params_for(s)) for s in ("read", *recipe.map_steps)]
 
 
 def map_shard(run_root: str, shard: int, source: str, recipe_text: str) -> int:
@@ -32,9 +38,8 @@ def map_shard(run_root: str, shard: int, source: str, recipe_text: str) -> int:
     if run.is_done("map", shard):
         return -1
     recipe = parse_recipe(recipe_text)
-    reader = build_step("read", recipe.params_for("read"))
-    steps = [reader] + [build_step(s, recipe.params_for(s)) for s in recipe.map_steps]
-    records = read_warc(source, reader.max_payload_bytes)
+    steps = map_steps(recipe)
+    records = read_warc(source, steps[0].max_payload_bytes)
     with ExitStack() as outputs:
         ledger = outputs.enter_context(Ledger(run.ledger(shard), shard))
         out = outputs.enter_context(ParquetSink(run.docs(shard), DOCS_SCHEMA))

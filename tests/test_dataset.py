@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.dataset import run_dataset
+from pipeline.dataset import prepare_run, run_dataset
 from pipeline.document import doc_id_for
 from pipeline.errors import RefineryError
 from pipeline.layout import RunLayout
@@ -71,7 +71,7 @@ def test_resume_skips_finished_shards_and_gives_the_same_output(tmp_path, warcs)
     fresh = run_dataset([str(tmp_path / "in")], str(tmp_path / "fresh"), RECIPE, workers=1)
     resumed = RunLayout(tmp_path / "resumed")
     # a run that was killed after its first shard: shard 0 done, shard 1 left a stray temporary file
-    run_dataset.__globals__["prepare_run"](resumed, sorted(str(w) for w in warcs), RECIPE)
+    prepare_run(resumed, sorted(str(w) for w in warcs), RECIPE)
     map_shard(str(resumed.root), 0, str(warcs[0]), RECIPE.source)
     (resumed.root / "docs" / ".part-00001.parquet.999.tmp").write_bytes(b"half a file")
     finished_at = resumed.marker("map", 0).stat().st_mtime_ns

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except RefineryError as e:
         print(f"refinery {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        return e.exit_code
 
 
 if __name__ == "__main__":

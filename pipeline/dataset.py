@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
+from urllib.parse import urlsplit
 
-import fsspec
 import polars as pl
 
 from .dedup.clusters import deduplicate
 from .dedup.signatures import Signer
-from .errors import RefineryError
+from .errors import IncompleteRun, RefineryError, SourceError
 from .executors import make_executor
 from .layout import RunLayout
 from .recipe import Recipe
-from .sources import expand_inputs
+from .sources import cc_index, expand_inputs, is_url
+from .sources.remote import remote_size
+from .sources.retry import GaveUp, RetryPolicy, as_run_error
 from .tasks import final_shard, map_shard
+
+SIZED_REMOTE_INPUTS = 16    # remote inputs sized one by one for the progress bar; more are not
 
 
 def prepare_run(run: RunLayout, sources: list[str], recipe: Recipe) -> None:
@@ -40,23 +45,54 @@ def prepare_run(run: RunLayout, sources: list[str], recipe: Recipe) -> None:
     run.inputs.write_text(json.dumps(manifest, indent=1))
 
 
-def input_bytes(sources: list[str]) -> int | None:
-    try:
-        return sum(fs.size(path) for fs, path in map(fsspec.core.url_to_fs, sources))
-    except Exception:  # a server that does not say; the bar then counts without a total
+def probe_inputs(sources: list[str], policy: RetryPolicy) -> int | None:
+    """Check the inputs before any work starts, and size them for the progress bar.
+
+    The first remote file of every host is opened: a host that cannot be reached (offline, a
+    wrong address) or a file that is not there is the run's error now, not one failed shard
+    per file later. A host that is merely throttling is left to the shards' own retries. The
+    total is known when every input was sized (remote ones only when there are a few)."""
+    remote = [s for s in sources if is_url(s)]
+    few = len(remote) <= SIZED_REMOTE_INPUTS
+    first_of_host: dict[str, str] = {}
+    for source in remote:
+        first_of_host.setdefault(urlsplit(source).netloc, source)
+    sizes = [_probe(s, replace(policy, attempts=policy.connect_attempts))
+             for s in (remote if few else first_of_host.values())]
+    if not few or None in sizes or any(s.startswith(cc_index.PREFIX) for s in sources):
         return None
+    return sum(sizes) + sum(os.path.getsize(s) for s in sources if not is_url(s))
 
 
-def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, executor: str = "local") -> RunLayout:
+def _probe(url: str, policy: RetryPolicy) -> int | None:
+    try:
+        return remote_size(url, policy)
+    except GaveUp as e:
+        if e.unreachable:
+            raise as_run_error(e) from None
+        return None                     # throttled or flaky: the shard will retry at its own pace
+    except SourceError as e:            # 404, 403, no s3fs: a wrong input
+        raise as_run_error(e) from None
+
+
+def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, executor: str = "local",
+                input_list: str | None = None, limit: int | None = None, sample_seed: int | None = None,
+                retry: RetryPolicy | None = None) -> RunLayout:
     run = RunLayout(out)
-    sources = expand_inputs(inputs)
+    retry = retry or RetryPolicy()
+    sources = expand_inputs(inputs, input_list, limit, sample_seed, retry)
     prepare_run(run, sources, recipe)
     pool = make_executor(executor, workers)
     todo = [s for s in range(len(sources)) if not run.is_done("map", s)]
     print(f"refinery dataset: {len(sources)} shard(s), {len(sources) - len(todo)} already done, "
           f"recipe {recipe.name!r}: read -> {' -> '.join(recipe.steps)}")
-    pool.run(map_shard, [dict(run_root=str(run.root), shard=s, source=sources[s], recipe_text=recipe.source)
-                         for s in todo], "read+filter", total_bytes=input_bytes([sources[s] for s in todo]))
+    tasks = [dict(run_root=str(run.root), shard=s, source=sources[s], recipe_text=recipe.source,
+                  retry=retry.to_dict()) for s in todo]
+    results = pool.run(map_shard, tasks, "read+filter", count="bytes",
+                       total=probe_inputs([sources[s] for s in todo], retry) if todo else 0)
+    failed = [(task["shard"], task["source"], r) for task, r in zip(tasks, results) if isinstance(r, SourceError)]
+    if failed:
+        raise IncompleteRun(describe_failures(failed, len(sources)))
     if recipe.dedup and not run.is_done("dedup"):
         print("dedup: clustering signatures across all shards ...")
         clusters = deduplicate(run, Signer(**recipe.params_for("dedup")).bands)
@@ -68,6 +104,16 @@ def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, execu
              "final")
     print_summary(run)
     return run
+
+
+def describe_failures(failed: list[tuple[int, str, SourceError]], shards: int, shown: int = 20) -> str:
+    lines = [f"{len(failed)} of {shards} shard(s) could not be read to the end and are left unfinished:"]
+    lines += [f"  shard {shard}: {error}" for shard, _, error in failed[:shown]]
+    if len(failed) > shown:
+        lines.append(f"  ... and {len(failed) - shown} more")
+    lines.append("The other shards are done; rerun the same command to retry the failed ones "
+                 "(dedup and the final step wait until every shard is in).")
+    return "\n".join(lines)
 
 
 def print_summary(run: RunLayout) -> None:

@@ -1,3 +1,17 @@
 class RefineryError(Exception):
     """An error the user can fix (a bad input path, a recipe that does not parse, ...).
-    The CLI prints it in one line, without a traceback."""
+    The CLI prints it in one line, without a traceback, and exits with `exit_code`."""
+
+    exit_code = 2
+
+
+class SourceError(RefineryError):
+    """One input could not be read to its end: not found, unreachable, or cut for good after
+    every retry. Its shard is left unfinished (no completion marker) while the other shards go
+    on; the run then exits non-zero naming it, and a rerun retries it."""
+
+
+class IncompleteRun(RefineryError):
+    """Some shards failed (each a SourceError); the rest of the run is done and kept."""
+
+    exit_code = 1

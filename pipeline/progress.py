@@ -5,7 +5,8 @@ worker) it does nothing. Counting is cheap enough to do per record.
 """
 from __future__ import annotations
 
-_counters = None  # (bytes_read, docs_written) as multiprocessing.Value, set per worker process
+COUNTERS = ("bytes_read", "docs_written", "retries")
+_counters = None  # one multiprocessing.Value per name in COUNTERS, set per worker process
 
 
 def install(counters) -> None:
@@ -13,12 +14,11 @@ def install(counters) -> None:
     _counters = counters
 
 
-def advance(bytes_read: int = 0, docs_written: int = 0) -> None:
+def advance(**amounts: int) -> None:
     if _counters is None:
         return
-    if bytes_read:
-        with _counters[0].get_lock():
-            _counters[0].value += bytes_read
-    if docs_written:
-        with _counters[1].get_lock():
-            _counters[1].value += docs_written
+    for name, amount in amounts.items():
+        if amount:
+            counter = _counters[COUNTERS.index(name)]
+            with counter.get_lock():
+                counter.value += amount

@@ -11,14 +11,15 @@ import re
 from typing import Iterator
 
 import charset_normalizer
-import fsspec
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecordLoader
 
 from . import progress
 from .decision import Decision, drop, keep
 from .document import Document, doc_id_for
-from .errors import RefineryError
+from .errors import SourceError
+from .sources import open_source
+from .sources.retry import RetryPolicy
 
 DEFAULT_MAX_PAYLOAD_BYTES = 5_000_000   # larger pages are almost never articles; skip, not parse
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -37,21 +38,19 @@ class _VerbatimURILoader(ArcWarcRecordLoader):
         return uri
 
 
-def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES) -> Iterator[Document]:
-    """Stream the records of one WARC file (plain or gzipped; local path or any fsspec URL).
+def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+              policy: RetryPolicy | None = None) -> Iterator[Document]:
+    """Stream the records of one WARC file (plain or gzipped; local, remote, or an index slice).
 
     One record's payload is in memory at a time, and at most `max_payload_bytes` of it. A record
     that cannot be parsed ends the file (its byte stream can no longer be trusted); it is yielded
-    as a Document with `error` set, so the failure is counted and reported.
+    as a Document with `error` set, so the failure is counted and reported. A *transfer* that
+    fails for good is another matter: the SourceError propagates, so the shard is not finished.
     """
-    warc_name = source.rstrip("/").rsplit("/", 1)[-1]
-    try:
-        opened = fsspec.open(source, "rb").open()
-    except ImportError as e:   # e.g. s3:// without s3fs
-        raise RefineryError(f"cannot open {source}: {e}") from None
-    except OSError as e:       # missing file, refused connection, HTTP error
-        raise RefineryError(f"cannot open {source}: {type(e).__name__}: {e}") from None
-    with opened as stream:
+    name = source.rstrip("/").rsplit("/", 1)[-1]
+    with open_source(source, policy) as stream:
+        # Where a record came from: this file, or for an index slice the crawl's own WARC file.
+        locate = getattr(stream, "locate", lambda offset: (name, offset))
         records = ArchiveIterator(stream)
         records.loader = _VerbatimURILoader()
         last_offset = 0
@@ -62,19 +61,23 @@ def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES) -
                 progress.advance(bytes_read=records.offset - last_offset)
                 tail = stream.tell() - records.offset
                 if tail > 0:  # bytes after the last whole record: a file cut short mid-record
-                    yield Document(id=doc_id_for(None, warc_name, records.offset), url="", warc=warc_name,
-                                   offset=records.offset, error=f"truncated file: {tail} trailing bytes "
-                                                                f"do not form a whole record")
+                    yield _broken(*locate(records.offset), f"truncated file: {tail} trailing bytes "
+                                                             f"do not form a whole record")
                 return
+            except SourceError:
+                raise
             except Exception as e:  # a truncated gzip member, a garbled header, ...
-                yield Document(id=doc_id_for(None, warc_name, records.offset), url="", warc=warc_name,
-                               offset=records.offset, error=f"{type(e).__name__}: {e}"[:300])
+                yield _broken(*locate(records.offset), f"{type(e).__name__}: {e}"[:300])
                 return
             # Where this record starts. (get_record_offset() would read the record to its end first.)
             offset = records.offset
             progress.advance(bytes_read=offset - last_offset)
             last_offset = offset
-            yield _document(record, warc_name, offset, max_payload_bytes)
+            yield _document(record, *locate(offset), max_payload_bytes)
+
+
+def _broken(warc_name: str, offset: int, error: str) -> Document:
+    return Document(id=doc_id_for(None, warc_name, offset), url="", warc=warc_name, offset=offset, error=error)
 
 
 def _document(record, warc_name: str, offset: int, max_payload_bytes: int) -> Document:
@@ -95,6 +98,8 @@ def _document(record, warc_name: str, offset: int, max_payload_bytes: int) -> Do
     doc.meta["http_content_type"] = record.http_headers.get_header("Content-Type") or ""
     try:
         doc.payload = record.content_stream().read(max_payload_bytes + 1)
+    except SourceError:
+        raise
     except Exception as e:  # a broken chunked or gzip body
         doc.error = f"{type(e).__name__}: {e}"[:300]
         return doc

@@ -21,6 +21,7 @@ from .layout import RunLayout
 from .ledger import Ledger
 from .read import read_warc
 from .recipe import Recipe, parse_recipe
+from .sources.retry import RetryPolicy
 from .stage import chain
 from .steps import build_step
 from .write import DOCS_SCHEMA, ParquetSink
@@ -31,15 +32,16 @@ def map_steps(recipe: Recipe) -> list[Filter]:
     return [build_step(s, recipe.params_for(s)) for s in ("read", *recipe.map_steps)]
 
 
-def map_shard(run_root: str, shard: int, source: str, recipe_text: str) -> int:
+def map_shard(run_root: str, shard: int, source: str, recipe_text: str, retry: dict | None = None) -> int:
     """Read one WARC and run the per-shard steps; write docs/ and ledger/ for it.
-    Returns the number of documents kept (-1 when the shard was already done)."""
+    Returns the number of documents kept (-1 when the shard was already done). When the source
+    cannot be read to its end, SourceError propagates: the outputs are discarded, no marker."""
     run = RunLayout(run_root)
     if run.is_done("map", shard):
         return -1
     recipe = parse_recipe(recipe_text)
     steps = map_steps(recipe)
-    records = read_warc(source, steps[0].max_payload_bytes)
+    records = read_warc(source, steps[0].max_payload_bytes, RetryPolicy(**(retry or {})))
     with ExitStack() as outputs:
         ledger = outputs.enter_context(Ledger(run.ledger(shard), shard))
         out = outputs.enter_context(ParquetSink(run.docs(shard), DOCS_SCHEMA))

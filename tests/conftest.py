@@ -67,3 +67,17 @@ def article(topic: str, n: int = 12) -> bytes:
     body = "".join(f"<p>{para} Paragraph {i} adds a detail about {topic}.</p>" for i in range(n))
     return (f"<html><head><title>{topic}</title></head><body><nav><a href='/'>Home</a> <a href='/x'>News</a></nav>"
             f"<article><h1>News about {topic}</h1>{body}</article><footer>Privacy policy</footer></body></html>").encode()
+
+
+TOPICS = ["rivers", "mountains", "bridges", "forests", "harbours", "railways", "libraries", "markets",
+          "orchards", "glaciers", "lighthouses", "vineyards"]
+
+
+@pytest.fixture(scope="session")
+def small_crawl(tmp_path_factory) -> list[Path]:
+    """Four small WARC files of English article pages (three captures each, over two hosts)."""
+    folder = tmp_path_factory.mktemp("small_crawl")
+    return [write_warc(folder / f"CC-TEST-{i:05d}.warc.gz",
+                       [{"url": f"https://{'news' if j % 2 else 'blog'}.site{i}.test/{topic}", "body": article(topic)}
+                        for j, topic in enumerate(TOPICS[3 * i:3 * i + 3])])
+            for i in range(4)]

@@ -1,7 +1,8 @@
 """Executors run a task function over many shards. No task knows which executor runs it.
 
-An executor has one method, `run(fn, tasks, label, total_bytes)`: call `fn(**kwargs)` for every
-kwargs dict in `tasks` and return the results in task order.
+An executor has one method, `run(fn, tasks, label, count, total)`: call `fn(**kwargs)` for every
+kwargs dict in `tasks` and return the results in task order. A task that raises SourceError
+(its input could not be read to the end) has that error as its result, and the others go on.
 """
 from __future__ import annotations
 

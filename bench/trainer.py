@@ -27,6 +27,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tokenizer.manifest import write_manifest  # noqa: E402
 from tokenizer.shards import open_shard, write_shard  # noqa: E402
 from trainer.presets import PRESETS  # noqa: E402
 from trainer.train import BOS_TOKEN, train  # noqa: E402
@@ -50,8 +51,9 @@ def make_run(run: Path, vocab_size: int) -> None:
     np.save(run / "tokenizer" / "token_bytes.npy", token_bytes)
     ids = np.concatenate([np.r_[bos, e.ids] for e in tok.encode_batch(texts)])
     split = len(ids) // 20
-    write_shard(run / "tokens" / "val_000000.bin", ids[:split], tok.get_vocab_size())
-    write_shard(run / "tokens" / "train_000000.bin", ids[split:], tok.get_vocab_size())
+    shards = [write_shard(run / "tokens" / "val_000000.bin", ids[:split], tok.get_vocab_size()),
+              write_shard(run / "tokens" / "train_000000.bin", ids[split:], tok.get_vocab_size())]
+    write_manifest(run / "tokens", run / "tokenizer" / "tokenizer.json", tok.get_vocab_size(), bos, shards)
 
 
 class ReferenceBlock(nn.Module):

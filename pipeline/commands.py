@@ -1,10 +1,10 @@
-"""The pipeline's subcommands: `refinery dataset` and `refinery fetch`."""
+"""The pipeline's subcommands: `refinery dataset`, `refinery fetch` and `refinery recipe check`."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from .recipe import load_recipe
+from .recipe import describe, load_recipe
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 
@@ -24,6 +24,8 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="RUN", help="the run folder")
     p.add_argument("--recipe", default=str(RECIPES / "fineweb.toml"), help="a recipe TOML (default: %(default)s)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: %(default)s)")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at a corrupt record or a file that is not a WARC (default: skip it, count it, report it)")
     _add_network(p)
     p.set_defaults(func=dataset)
 
@@ -46,6 +48,15 @@ def register(sub) -> None:
                    help="concurrent downloads per host, at most; fewer while the host throttles (default: %(default)s)")
     _add_network(p)
     p.set_defaults(func=fetch)
+
+    p = sub.add_parser("recipe", help="work with recipes: `refinery recipe check FILE`")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = actions.add_parser("check", help="check a recipe and print what it resolves to",
+                           description="Check a recipe as `refinery dataset` would, then print its steps "
+                                       "in running order with every parameter, marked `recipe` or `default`. "
+                                       "Exits 0 when the recipe is valid, 2 with the error otherwise.")
+    p.add_argument("file", metavar="FILE", help="a recipe TOML")
+    p.set_defaults(func=recipe_check)
 
 
 def _add_selection(p, what: str) -> None:
@@ -78,7 +89,7 @@ def dataset(args) -> int:
     if not args.input and not args.input_list:
         raise RefineryError("give the inputs with --input or --input-list")
     run_dataset(args.input, args.out, load_recipe(args.recipe), args.workers, input_list=args.input_list,
-                limit=args.limit, sample_seed=args.sample_seed, retry=_policy(args))
+                limit=args.limit, sample_seed=args.sample_seed, retry=_policy(args), strict=args.strict)
     return 0
 
 
@@ -90,3 +101,8 @@ def fetch(args) -> int:
                            index=args.index_url, parallel=args.parallel, policy=_policy(args))
     return fetch_crawl(args.crawl, args.out, limit=args.limit, sample_seed=args.sample_seed, base=args.base_url,
                        parallel=args.parallel, policy=_policy(args))
+
+
+def recipe_check(args) -> int:
+    print(describe(load_recipe(args.file)))
+    return 0

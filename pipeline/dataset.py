@@ -77,7 +77,7 @@ def _probe(url: str, policy: RetryPolicy) -> int | None:
 
 def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, executor: str = "local",
                 input_list: str | None = None, limit: int | None = None, sample_seed: int | None = None,
-                retry: RetryPolicy | None = None) -> RunLayout:
+                retry: RetryPolicy | None = None, strict: bool = False) -> RunLayout:
     run = RunLayout(out)
     retry = retry or RetryPolicy()
     sources = expand_inputs(inputs, input_list, limit, sample_seed, retry)
@@ -87,7 +87,7 @@ def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, execu
     print(f"refinery dataset: {len(sources)} shard(s), {len(sources) - len(todo)} already done, "
           f"recipe {recipe.name!r}: read -> {' -> '.join(recipe.steps)}")
     tasks = [dict(run_root=str(run.root), shard=s, source=sources[s], recipe_text=recipe.source,
-                  retry=retry.to_dict()) for s in todo]
+                  retry=retry.to_dict(), strict=strict) for s in todo]
     results = pool.run(map_shard, tasks, "read+filter", count="bytes",
                        total=probe_inputs([sources[s] for s in todo], retry) if todo else 0)
     failed = [(task["shard"], task["source"], r) for task, r in zip(tasks, results) if isinstance(r, SourceError)]
@@ -127,8 +127,15 @@ def print_summary(run: RunLayout) -> None:
     with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, fmt_str_lengths=60):
         print("dropped or skipped, by reason:")
         print(reasons.select("reason", "docs"))
-    corrupt = reasons.filter(pl.col("reason") == "read:corrupt_record")["docs"].sum()
-    if corrupt:
-        print(f"note: {corrupt} corrupt or truncated record(s) were skipped; "
-              f"see the ledger rows with reason 'read:corrupt_record'")
+    damaged = (ledger.filter(pl.col("reason").is_in(["read:corrupt_record", "read:not_warc"]))
+               .select("shard", "reason", pl.col("metrics").str.json_path_match("$.error").alias("error"))
+               .collect())
+    if damaged.height:
+        sources = {entry["shard"]: entry["source"] for entry in json.loads(run.inputs.read_text())}
+        print(f"note: {damaged.height} damaged or unreadable input(s) were skipped and counted "
+              f"(ledger reasons 'read:corrupt_record', 'read:not_warc'; --strict makes them fatal):")
+        for shard, reason, error in damaged.head(10).iter_rows():
+            print(f"  {sources[shard]}: {'not a WARC file: ' if reason == 'read:not_warc' else ''}{error}")
+        if damaged.height > 10:
+            print(f"  ... and {damaged.height - 10} more")
     print(f"\nledger: {os.path.join(run.root, 'ledger')}  (pl.read_parquet('{run.ledger_glob}'))")

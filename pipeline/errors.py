@@ -15,3 +15,8 @@ class IncompleteRun(RefineryError):
     """Some shards failed (each a SourceError); the rest of the run is done and kept."""
 
     exit_code = 1
+
+
+class StepFailed(RefineryError):
+    """A step raised on one document: the run stops and the message names the shard, the
+    document and the step, with the line that raised (a bug to report, or a page to look at)."""

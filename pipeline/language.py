@@ -41,9 +41,13 @@ def identify(text: str, model_path: str | None = None) -> tuple[str, float]:
 class LanguageFilter:
     name = "language"
 
-    def __init__(self, languages: list[str] = ("en",), min_score: float = FINEWEB_MIN_SCORE,
+    def __init__(self, languages: tuple[str, ...] = ("en",), min_score: float = FINEWEB_MIN_SCORE,
                  model: str | None = None):
-        """`languages`: ISO codes to keep; an empty list keeps every language above `min_score`."""
+        """`languages`: ISO codes to keep; an empty list keeps every language above `min_score`.
+        `model`: a fastText language-ID file instead of the bundled lid.176.ftz. It is loaded at
+        the first document, but a missing file is reported here, when the recipe is checked."""
+        if model is not None and not os.path.isfile(model):
+            raise RefineryError(f"[{self.name}] model: {model} is not a file")
         self.languages = set(languages)
         self.min_score = min_score
         self.model = model

@@ -6,18 +6,20 @@ the `read` step, with the reason it was skipped: a request, a 404, a PDF, a corr
 """
 from __future__ import annotations
 
-import codecs
-import re
+import contextlib
+import io
 from typing import Iterator
 
-import charset_normalizer
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecordLoader
 
 from . import progress
+from .charset import decode_html
 from .decision import Decision, drop, keep
 from .document import Document, doc_id_for
 from .errors import SourceError
+from .payload import read_body
+from .resync import next_record_start
 from .sources import open_source
 from .sources.retry import RetryPolicy
 
@@ -43,41 +45,78 @@ def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     """Stream the records of one WARC file (plain or gzipped; local, remote, or an index slice).
 
     One record's payload is in memory at a time, and at most `max_payload_bytes` of it. A record
-    that cannot be parsed ends the file (its byte stream can no longer be trusted); it is yielded
-    as a Document with `error` set, so the failure is counted and reported. A *transfer* that
-    fails for good is another matter: the SourceError propagates, so the shard is not finished.
+    that cannot be parsed is yielded as a Document with `error` set (so the loss is counted and
+    reported, with its byte offsets), and reading resumes at the next whole record (resync.py).
+    A file with no readable record at all is flagged as not a WARC file. A *transfer* that fails
+    for good is another matter: the SourceError propagates, so the shard is not finished.
     """
+    start, read_any = 0, False
+    while start is not None:
+        start, read = yield from _records_from(source, start, max_payload_bytes, policy, read_any)
+        read_any = read_any or read
+
+
+def _records_from(source: str, start: int, max_payload_bytes: int, policy: RetryPolicy | None, read_any: bool):
+    """Yield the records from byte `start` on. At one that cannot be parsed, yield it as broken
+    and return (where the next whole record starts or None, whether any record was read)."""
     name = source.rstrip("/").rsplit("/", 1)[-1]
-    with open_source(source, policy) as stream:
+    read = False
+    with open_source(source, policy, start) as stream:
         # Where a record came from: this file, or for an index slice the crawl's own WARC file.
         locate = getattr(stream, "locate", lambda offset: (name, offset))
         records = ArchiveIterator(stream)
         records.loader = _VerbatimURILoader()
-        last_offset = 0
+        records.known_format = "warc"   # else warcio reads any text with a header-like line as an ARC record
+        last_offset = start
         while True:
             try:
-                record = next(records)
+                with contextlib.redirect_stderr(io.StringIO()):   # warcio prints zlib errors itself
+                    record = next(records)
+                if not record.rec_headers.protocol.startswith("WARC/"):   # warcio makes records of blank lines
+                    raise ValueError(f"no WARC version line at byte {records.offset:,}")
             except StopIteration:
                 progress.advance(bytes_read=records.offset - last_offset)
                 tail = stream.tell() - records.offset
                 if tail > 0:  # bytes after the last whole record: a file cut short mid-record
                     yield _broken(*locate(records.offset), f"truncated file: {tail} trailing bytes "
-                                                             f"do not form a whole record")
-                return
+                                                             f"do not form a whole record", not read_any and not read)
+                elif not read_any and not read and start == 0:
+                    yield _broken(name, 0, "empty file", not_warc=True)
+                return None, read
             except SourceError:
                 raise
-            except Exception as e:  # a truncated gzip member, a garbled header, ...
-                yield _broken(*locate(records.offset), f"{type(e).__name__}: {e}"[:300])
-                return
+            except Exception as e:  # a corrupt gzip member, a garbled header, not a WARC at all
+                # (warcio's offset can lag behind inside a damaged member: always move forward)
+                failed = max(records.offset, last_offset)
+                with open_source(source, policy, failed + 1) as rest:
+                    after = next_record_start(rest, failed + 1)
+                nothing = not read_any and not read and after is None
+                skipped = (f"; {after - failed:,} bytes skipped, reading resumes at byte {after:,}" if after
+                           else "; no whole record after it")
+                yield _broken(*locate(failed), _printable(f"{type(e).__name__}: {e}") + skipped,
+                              not_warc=nothing and failed == 0)
+                progress.advance(bytes_read=(after or stream.tell()) - last_offset)
+                return after, read
             # Where this record starts. (get_record_offset() would read the record to its end first.)
             offset = records.offset
             progress.advance(bytes_read=offset - last_offset)
             last_offset = offset
-            yield _document(record, *locate(offset), max_payload_bytes)
+            read = True
+            with contextlib.redirect_stderr(io.StringIO()):
+                doc = _document(record, *locate(offset), max_payload_bytes)
+            yield doc
 
 
-def _broken(warc_name: str, offset: int, error: str) -> Document:
-    return Document(id=doc_id_for(None, warc_name, offset), url="", warc=warc_name, offset=offset, error=error)
+def _printable(message: str, limit: int = 200) -> str:
+    """An error about corrupt bytes often quotes them: keep the ledger's text readable."""
+    return message.encode("ascii", "backslashreplace").decode("ascii")[:limit]
+
+
+def _broken(warc_name: str, offset: int, error: str, not_warc: bool = False) -> Document:
+    doc = Document(id=doc_id_for(None, warc_name, offset), url="", warc=warc_name, offset=offset, error=error)
+    if not_warc:
+        doc.meta["not_warc"] = True
+    return doc
 
 
 def _document(record, warc_name: str, offset: int, max_payload_bytes: int) -> Document:
@@ -97,14 +136,17 @@ def _document(record, warc_name: str, offset: int, max_payload_bytes: int) -> Do
                         or record.http_headers.get_header("Content-Type") or "")
     doc.meta["http_content_type"] = record.http_headers.get_header("Content-Type") or ""
     try:
-        doc.payload = record.content_stream().read(max_payload_bytes + 1)
+        body = read_body(record, max_payload_bytes)
     except SourceError:
         raise
-    except Exception as e:  # a broken chunked or gzip body
-        doc.error = f"{type(e).__name__}: {e}"[:300]
+    except Exception as e:  # a broken chunked or compressed body, an unknown encoding
+        doc.error = _printable(f"{type(e).__name__}: {e}")
         return doc
+    doc.payload = body.data
+    if body.partial:
+        doc.meta["partial_body"] = True
     missing = getattr(record.raw_stream, "limit", 0)   # bytes the WARC header promised but never came
-    if missing and len(doc.payload) <= max_payload_bytes:
+    if missing and body.raw_complete:
         doc.error = f"truncated record: {missing} of {record.length} bytes missing"
     return doc
 
@@ -116,52 +158,18 @@ def _status(code) -> int | None:
         return None
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
-# WHATWG: browsers decode pages labelled latin-1 or ascii as windows-1252, and so do we.
-_WHATWG_ALIASES = {"latin1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}
-
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    return _WHATWG_ALIASES.get(name, name)
-
-
-def decode_html(payload: bytes, content_type: str = "") -> tuple[str, str] | None:
-    """Decode a page as a browser would: the HTTP charset, then <meta charset>, then UTF-8,
-    then statistical detection. Returns (text, encoding), or None when nothing fits."""
-    header = _HEADER_CHARSET.search(content_type or "")
-    meta = _META_CHARSET.search(payload[:8192])
-    for label in (header and header.group(1), meta and meta.group(1).decode("ascii", "ignore"), "utf-8"):
-        codec = _codec(label)
-        if codec:
-            try:
-                return payload.decode(codec), codec
-            except UnicodeDecodeError:
-                continue
-    best = charset_normalizer.from_bytes(payload).best()
-    if best is None:
-        return None
-    return str(best), best.encoding
-
-
 class RecordFilter:
     """The `read` step: keeps HTTP 200 HTML responses that decode, drops the rest with a reason."""
 
     name = "read"
 
-    def __init__(self, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES, html_types=HTML_TYPES):
+    def __init__(self, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES, html_types: tuple[str, ...] = HTML_TYPES):
         self.max_payload_bytes = max_payload_bytes
         self.html_types = tuple(html_types)
 
     def check(self, doc: Document) -> Decision:
         if doc.error:
-            return drop("read:corrupt_record", error=doc.error)
+            return drop("read:not_warc" if doc.meta.get("not_warc") else "read:corrupt_record", error=doc.error)
         if doc.record_type != "response":
             return drop(f"read:{doc.record_type or 'unknown'}_record")
         if doc.http_status != 200:
@@ -178,4 +186,5 @@ class RecordFilter:
         if decoded is None:
             return drop("read:undecodable", bytes=len(payload))
         doc.html, encoding = decoded
-        return keep(encoding=encoding, bytes=len(payload))
+        partial = {"partial_body": True} if doc.meta.pop("partial_body", False) else {}
+        return keep(encoding=encoding, bytes=len(payload), **partial)

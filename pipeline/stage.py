@@ -6,19 +6,30 @@ lazily: one document at a time flows from the reader to the writer.
 """
 from __future__ import annotations
 
+import traceback
 from typing import Iterable, Iterator
 
 from .decision import Filter
 from .document import Document
+from .errors import StepFailed
 from .ledger import Ledger
 
 
 def apply(step: Filter, docs: Iterable[Document], ledger: Ledger) -> Iterator[Document]:
     for doc in docs:
-        decision = step.check(doc)
+        try:
+            decision = step.check(doc)
+        except Exception as e:
+            raise StepFailed(f"step {step.name!r} failed on document {doc.id} ({doc.url or 'no URL'}, "
+                             f"{doc.warc} at byte {doc.offset:,}): {_where(e)}") from e
         ledger.record(doc, step.name, decision)
         if decision.kept:
             yield doc
+
+
+def _where(error: Exception) -> str:
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    return f"{type(error).__name__}: {error} (at {frame.filename}:{frame.lineno})"
 
 
 def chain(steps: list[Filter], docs: Iterable[Document], ledger: Ledger) -> Iterator[Document]:

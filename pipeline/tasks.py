@@ -7,7 +7,7 @@ whose marker exists, and redoes (overwrites) any task that was killed midway.
 """
 from __future__ import annotations
 
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
 import pyarrow.parquet as pq
@@ -17,6 +17,7 @@ from .decision import Filter
 from .dedup.filter import DedupFilter
 from .dedup.signatures import SignatureSink
 from .document import Document, from_row, to_row
+from .errors import RefineryError, StepFailed
 from .layout import RunLayout
 from .ledger import Ledger
 from .read import read_warc
@@ -32,26 +33,31 @@ def map_steps(recipe: Recipe) -> list[Filter]:
     return [build_step(s, recipe.params_for(s)) for s in ("read", *recipe.map_steps)]
 
 
-def map_shard(run_root: str, shard: int, source: str, recipe_text: str, retry: dict | None = None) -> int:
+def map_shard(run_root: str, shard: int, source: str, recipe_text: str, retry: dict | None = None,
+              strict: bool = False) -> int:
     """Read one WARC and run the per-shard steps; write docs/ and ledger/ for it.
     Returns the number of documents kept (-1 when the shard was already done). When the source
-    cannot be read to its end, SourceError propagates: the outputs are discarded, no marker."""
+    cannot be read to its end, SourceError propagates: the outputs are discarded, no marker.
+    `strict`: a corrupt record or a file that is not a WARC stops the run instead of being skipped."""
     run = RunLayout(run_root)
     if run.is_done("map", shard):
         return -1
     recipe = parse_recipe(recipe_text)
     steps = map_steps(recipe)
     records = read_warc(source, steps[0].max_payload_bytes, RetryPolicy(**(retry or {})))
+    if strict:
+        records = _refuse_damage(records, source)
     with ExitStack() as outputs:
         ledger = outputs.enter_context(Ledger(run.ledger(shard), shard))
         out = outputs.enter_context(ParquetSink(run.docs(shard), DOCS_SCHEMA))
         signatures = (outputs.enter_context(SignatureSink(run.minhash(shard), shard, recipe.params_for("dedup")))
                       if recipe.dedup else None)
-        for doc in chain(steps, records, ledger):
-            if signatures:
-                signatures.add(doc, row=out.count)
-            out.add(to_row(doc))
-            progress.advance(docs_written=1)
+        with naming(shard, source):
+            for doc in chain(steps, records, ledger):
+                if signatures:
+                    signatures.add(doc, row=out.count)
+                out.add(to_row(doc))
+                progress.advance(docs_written=1)
     run.mark_done("map", shard)
     return out.count
 
@@ -66,11 +72,29 @@ def final_shard(run_root: str, shard: int, recipe_text: str) -> int:
     if recipe.dedup:
         steps.insert(0, DedupFilter(run.clusters, shard))
     with Ledger(run.final_ledger(shard), shard) as ledger, ParquetSink(run.final(shard), DOCS_SCHEMA) as out:
-        for doc in chain(steps, _documents(run.docs(shard)), ledger):
-            out.add(to_row(doc))
-            progress.advance(docs_written=1)
+        with naming(shard, str(run.docs(shard))):
+            for doc in chain(steps, _documents(run.docs(shard)), ledger):
+                out.add(to_row(doc))
+                progress.advance(docs_written=1)
     run.mark_done("final", shard)
     return out.count
+
+
+def _refuse_damage(records: Iterator[Document], source: str) -> Iterator[Document]:
+    for doc in records:
+        if doc.error:
+            raise RefineryError(f"{source}: {doc.error} (record at byte {doc.offset:,}); "
+                                f"without --strict it would be skipped and counted")
+        yield doc
+
+
+@contextmanager
+def naming(shard: int, source: str):
+    """A step's failure names its shard and input too."""
+    try:
+        yield
+    except StepFailed as e:
+        raise StepFailed(f"shard {shard} ({source}): {e}") from e.__cause__
 
 
 def _documents(path) -> Iterator[Document]:

@@ -18,6 +18,8 @@ class ParquetSink:
     def __init__(self, path: str | Path, schema: pa.Schema, rows_per_group: int = ROWS_PER_GROUP):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):   # left by a killed attempt
+            stale.unlink(missing_ok=True)
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self.schema = schema
         self.rows_per_group = rows_per_group

@@ -113,30 +113,47 @@ def f1_4gram(pred: str, true: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-@pytest.mark.slow
-def test_real_corpus_killed_run_resumes_to_the_same_documents(tmp_path, corpus, shared_data):
-    inputs = str(corpus / "*.warc.gz")
-    recipe = tmp_path / "recipe.toml"      # every language, and dedup: a global step to resume too
-    recipe.write_text(MECHANICS_RECIPE.replace('["extract", "language"]', '["extract", "language", "dedup"]')
-                      .replace('languages = ["en", "fr"]', "languages = []"))
-    killed = tmp_path / "killed"
-    proc = subprocess.Popen(refinery("--input", inputs, "--out", str(killed), "--recipe", str(recipe), "--workers", "2"),
-                            cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not list((killed / ".done").glob("map-*")) and time.monotonic() < deadline:
-        time.sleep(0.2)
+@pytest.fixture(scope="module")
+def dedup_recipe(tmp_path_factory) -> Path:
+    """Every language, and dedup: a global step to resume too."""
+    path = tmp_path_factory.mktemp("recipe") / "recipe.toml"
+    path.write_text(MECHANICS_RECIPE.replace('["extract", "language"]', '["extract", "language", "dedup"]')
+                    .replace('languages = ["en", "fr"]', "languages = []"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, corpus, dedup_recipe) -> Path:
+    whole = tmp_path_factory.mktemp("whole") / "run"
+    subprocess.run(refinery("--input", str(corpus / "*.warc.gz"), "--out", str(whole), "--recipe", str(dedup_recipe),
+                            "--workers", "1"), cwd=REPO, check=True, capture_output=True)
+    return whole
+
+
+def final_docs(run: Path) -> pl.DataFrame:
+    return pl.read_parquet(run / "final" / "*.parquet").select("id", "text").sort("id")
+
+
+def kill_when(cmd: list[str], ready, timeout: float = 180) -> None:
+    """Start `cmd` in its own process group and kill -9 the whole group once `ready()` holds."""
+    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not ready() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)                      # kill -9, workers included
     proc.wait()
-    assert len(list((killed / ".done").glob("map-*"))) < 4, "the run finished before it could be killed"
-    subprocess.run(refinery("--input", inputs, "--out", str(killed), "--recipe", str(recipe), "--workers", "2"),
-                   cwd=REPO, check=True, capture_output=True)
-    whole = tmp_path / "whole"
-    subprocess.run(refinery("--input", inputs, "--out", str(whole), "--recipe", str(recipe), "--workers", "1"),
-                   cwd=REPO, check=True, capture_output=True)
 
-    def final(run):
-        return pl.read_parquet(run / "final" / "*.parquet").select("id", "text").sort("id")
-    assert final(killed).equals(final(whole))
+
+@pytest.mark.slow
+def test_real_corpus_killed_run_resumes_to_the_same_documents(tmp_path, corpus, shared_data, dedup_recipe, uninterrupted):
+    inputs = str(corpus / "*.warc.gz")
+    killed = tmp_path / "killed"
+    args = ("--input", inputs, "--out", str(killed), "--recipe", str(dedup_recipe), "--workers", "2")
+    kill_when(refinery(*args), lambda: list((killed / ".done").glob("map-*")))
+    assert len(list((killed / ".done").glob("map-*"))) < 4, "the run finished its map phase before it could be killed"
+    subprocess.run(refinery(*args), cwd=REPO, check=True, capture_output=True)
+    assert final_docs(killed).equals(final_docs(uninterrupted))
 
     # every response record the corpus holds is in the ledger, by record id and by URL (as the
     # WARC header holds it: a header value's surrounding whitespace is not part of it); ids unique
@@ -152,6 +169,24 @@ def test_real_corpus_killed_run_resumes_to_the_same_documents(tmp_path, corpus, 
     scores = [f1_4gram(text, ground[url]) for url, text in docs.select("url", "text").iter_rows() if url in ground]
     assert len(scores) > 100
     assert sum(scores) / len(scores) >= 0.90
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["dedup", "final"])
+def test_a_run_killed_in_dedup_or_final_resumes_to_the_same_documents(tmp_path, corpus, dedup_recipe, uninterrupted,
+                                                                        phase):
+    killed, ready = tmp_path / "killed", tmp_path / "stalled"
+    args = ("--input", str(corpus / "*.warc.gz"), "--out", str(killed), "--recipe", str(dedup_recipe), "--workers", "2")
+    if phase == "dedup":       # stalled (in the parent process) halfway through writing the clusters
+        cmd = [sys.executable, "-m", "tests.fault_injection", "clusters.parquet", "1", str(ready), "dataset", *args]
+        kill_when(cmd, ready.exists)
+        assert not (killed / ".done" / "dedup").exists() and list((killed / "dedup").glob(".*.tmp"))
+    else:                      # final/ is written by the workers: killed once the first shard of it is done
+        kill_when(refinery(*args), lambda: list((killed / ".done").glob("final-*")))
+        assert len(list((killed / ".done").glob("final-*"))) < 4
+    subprocess.run(refinery(*args), cwd=REPO, check=True, capture_output=True)
+    assert final_docs(killed).equals(final_docs(uninterrupted))
+    assert not list(killed.rglob("*.tmp"))
 
 
 def test_dedup_keeps_the_first_copy_and_ledgers_the_rest(tmp_path):

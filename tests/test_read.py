@@ -1,4 +1,5 @@
-from pipeline.read import RecordFilter, decode_html, read_warc
+from pipeline.charset import decode_html
+from pipeline.read import RecordFilter, read_warc
 from tests.conftest import article, write_warc
 
 

@@ -14,6 +14,7 @@ from pipeline.document import DOC_COLUMNS
 from tokenizer.bpe import BOS, split_pattern, train_bpe
 from tokenizer.corpus import final_parts, split_documents
 from tokenizer.encoders import hf_encoder, tiktoken_encoder, tiktoken_from_hf
+from tokenizer.manifest import check_shards
 from tokenizer.shards import open_shard, read_header
 from tokenizer.step import build_tokenizer
 
@@ -86,6 +87,21 @@ def test_shard_headers_and_sizes_match_the_counts(built):
         assert all(c == 20_000 for c in counts[:-1]) and 0 < counts[-1] <= 20_000
         assert sum(counts) == meta["shards"][side]["tokens"]
     assert meta["shards"]["train"]["documents"] + meta["shards"]["val"]["documents"] == len(documents)
+
+
+def test_the_manifest_seals_these_shards_to_this_tokenizer(built):
+    run, _, meta = built
+    manifest = json.loads((run / "tokens" / "manifest.json").read_text())
+    tokenizer_json = (run / "tokenizer" / "tokenizer.json").read_bytes()
+    assert manifest["tokenizer_sha256"] == hashlib.sha256(tokenizer_json).hexdigest()
+    assert (manifest["vocab_size"], manifest["bos_id"], manifest["token_dtype"]) == (VOCAB, meta["bos_id"], "uint16")
+    on_disk = sorted((run / "tokens").glob("*.bin"))
+    assert [s["name"] for s in manifest["shards"]] == [p.name for p in on_disk]   # train_* then val_*
+    for entry, path in zip(manifest["shards"], on_disk):
+        assert entry["tokens"] == read_header(path)[0]
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    check_shards(run / "tokens", run / "tokenizer" / "tokenizer.json")   # what the trainer runs first
+    assert not list(run.rglob("*.tmp"))
 
 
 def test_decoding_the_shards_gives_back_the_final_documents(built):

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from tokenizer.manifest import file_sha256
 from tokenizer.shards import HEADER_INTS, ShardWriter, open_shard, read_header, write_shard
 
 
@@ -33,8 +34,12 @@ def test_writer_fills_shards_to_size_and_keeps_the_stream(tmp_path):
     stream = np.arange(27)
     for piece in np.split(stream, [3, 4, 19]):  # pieces shorter and longer than a shard
         writer.add(piece)
-    paths = writer.close()
-    assert [p.name for p in paths] == ["train_000000.bin", "train_000001.bin", "train_000002.bin"]
-    assert [read_header(p)[0] for p in paths] == [10, 10, 7]
+    shards = writer.close()
+    assert [s["name"] for s in shards] == ["train_000000.bin", "train_000001.bin", "train_000002.bin"]
+    paths = [tmp_path / s["name"] for s in shards]
+    assert [read_header(p)[0] for p in paths] == [s["tokens"] for s in shards] == [10, 10, 7]
     assert np.concatenate([open_shard(p) for p in paths]).tolist() == stream.tolist()
     assert writer.tokens == 27
+    # the manifest entries describe the files as written, and no temporary file is left
+    assert [(s["bytes"], s["sha256"]) for s in shards] == [(p.stat().st_size, file_sha256(p)) for p in paths]
+    assert sorted(f.name for f in tmp_path.iterdir()) == [s["name"] for s in shards]

@@ -1,5 +1,6 @@
 """The trainer on a tiny run folder made here: real web text (DCLM annotation set), a 512-token
-byte-level BPE, llm.c shards. Models are tiny so the whole file runs in well under a minute."""
+byte-level BPE, llm.c shards and their manifest. Models are tiny so the whole file runs in well
+under a minute. Killing `refinery train` for real is tests/test_crash_safety_tokenizer_trainer.py."""
 from __future__ import annotations
 
 import json
@@ -12,8 +13,10 @@ import pytest
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from pipeline.cli import main
 from pipeline.errors import RefineryError
-from tokenizer.shards import write_shard
+from tokenizer.manifest import write_manifest
+from tokenizer.shards import open_shard, write_shard
 from trainer.data import DocumentBatches, row_starts, shard_paths
 from trainer.model import GPT, GPTConfig
 from trainer.presets import PRESETS
@@ -45,8 +48,9 @@ def run_template(tmp_path_factory) -> Path:
         token_bytes[i] = 0 if i == bos else len(piece)    # one byte-level character per byte
     np.save(run / "tokenizer" / "token_bytes.npy", token_bytes)
     docs = [np.array([bos] + e.ids) for e in tok.encode_batch(texts)]
-    for name, part in [("val_000000", docs[:30]), ("train_000000", docs[30:160]), ("train_000001", docs[160:])]:
-        write_shard(run / "tokens" / f"{name}.bin", np.concatenate(part), len(vocab))
+    parts = [("val_000000", docs[:30]), ("train_000000", docs[30:160]), ("train_000001", docs[160:])]
+    shards = [write_shard(run / "tokens" / f"{name}.bin", np.concatenate(part), len(vocab)) for name, part in parts]
+    write_manifest(run / "tokens", run / "tokenizer" / "tokenizer.json", len(vocab), bos, shards)
     return run
 
 
@@ -185,9 +189,61 @@ def test_resume_refuses_another_preset(run):
         train(run, replace(TINY, max_steps=4), resume=True)
 
 
+def test_shards_that_do_not_match_their_manifest_are_refused(run, capsys):
+    tokens, tokenizer_json = run / "tokens", run / "tokenizer" / "tokenizer.json"
+
+    def refusal() -> str:
+        """What `refinery train RUN` prints: one line, exit status 2, and no training started."""
+        capsys.readouterr()
+        assert main(["train", str(run)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("refinery train: error: ") and err.count("\n") == 1
+        assert not (run / "model").exists()
+        return err
+
+    shard = tokens / "train_000001.bin"
+    original = shard.read_bytes()
+    shard.write_bytes(original[:-2])                           # cut by hand
+    assert "cut or rewritten since the tokenizer wrote it" in refusal()
+    changed = bytearray(original)
+    changed[-1] ^= 1                                           # same size, one token changed
+    shard.write_bytes(bytes(changed))
+    assert "sha256 differs" in refusal()
+    shard.write_bytes(original)
+
+    (tokens / "train_000002.bin").write_bytes(original)        # a shard the tokenizer did not write
+    assert "train_000002.bin not in manifest.json" in refusal()
+    (tokens / "train_000002.bin").unlink()
+    (tokens / "train_000000.bin").unlink()
+    assert "train_000000.bin listed in manifest.json but missing" in refusal()
+
+    theirs = Tokenizer.from_file(str(tokenizer_json))          # shards of this tokenizer, another one in the run
+    theirs.add_special_tokens(["<|pad|>"])
+    theirs.save(str(tokenizer_json))
+    assert "written with another tokenizer than" in refusal()
+
+    (tokens / "manifest.json").unlink()
+    assert "manifest.json is missing" in refusal() and f"rerun `refinery tokenizer {run}`" in refusal()
+
+
+def test_resume_refuses_shards_rewritten_since_its_checkpoint(run):
+    train(run, replace(TINY, max_steps=2))
+    # The tokenizer step ran again on another corpus: the shards are whole and sealed, but not
+    # the ones the checkpoint's data position counts rows in.
+    manifest = json.loads((run / "tokens" / "manifest.json").read_text())
+    val = run / "tokens" / "val_000000.bin"
+    shards = [e for e in manifest["shards"] if e["name"] != val.name]
+    shards.append(write_shard(val, np.array(open_shard(val)[:1000]), manifest["vocab_size"]))
+    write_manifest(run / "tokens", run / "tokenizer" / "tokenizer.json", manifest["vocab_size"], manifest["bos_id"],
+                   shards)
+    with pytest.raises(RefineryError, match="was trained on other token shards"):
+        train(run, resume=True)
+
+
 def test_muon_trains(run):
     last = train(run, replace(TINY, optimizer="muon", max_steps=4, eval_every=4))
     assert np.isfinite(last["train_loss"])
+    assert torch.load(run / "model" / "ckpt.pt", weights_only=True)["step"] == 4   # Muon's state is plain too
 
 
 @pytest.mark.parametrize("tied", [True, False])

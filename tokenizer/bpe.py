@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from .atomic import atomic_output, write_text_atomic
+
 BOS = "<|endoftext|>"  # begins every document in the shards (GPT-2's end-of-text, used as BOS)
 SPECIAL_TOKENS = [BOS]
 
@@ -83,11 +85,15 @@ def token_byte_lengths(tokenizer: Tokenizer) -> np.ndarray:
     return np.array([len(b) if b is not None else 0 for b in token_byte_strings(tokenizer)], dtype=np.int32)
 
 
+FILES = ("tokenizer.json", "token_bytes.npy", "tokenizer_config.json")  # what `save` writes
+
+
 def save(tokenizer: Tokenizer, out_dir: Path) -> None:
     """tokenizer.json, token_bytes.npy, and the config that lets
-    `PreTrainedTokenizerFast.from_pretrained(out_dir)` know its BOS/EOS token."""
+    `PreTrainedTokenizerFast.from_pretrained(out_dir)` know its BOS/EOS token; each atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer.save(str(out_dir / "tokenizer.json"))
-    np.save(out_dir / "token_bytes.npy", token_byte_lengths(tokenizer))
+    write_text_atomic(out_dir / "tokenizer.json", tokenizer.to_str(pretty=True))  # what Tokenizer.save writes
+    with atomic_output(out_dir / "token_bytes.npy") as f:
+        np.save(f, token_byte_lengths(tokenizer))
     config = {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": BOS, "eos_token": BOS}
-    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n")
+    write_text_atomic(out_dir / "tokenizer_config.json", json.dumps(config, indent=2) + "\n")

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pipeline.errors import RefineryError
 
 from .bpe import SPECIAL_TOKENS
+from .manifest import MANIFEST
 from .step import DEFAULT_SHARD_TOKENS, DEFAULT_VAL_FRACTION, DEFAULT_VOCAB_SIZE, build_tokenizer
 
 MIN_VOCAB_SIZE = 256 + len(SPECIAL_TOKENS) + 1  # every byte, the special tokens, one merge
@@ -38,11 +40,13 @@ def run_tokenizer(args: argparse.Namespace) -> int:
     if meta["vocab_size"] < args.vocab_size:
         print(f"the corpus gave only {meta['vocab_size']:,} tokens of the {args.vocab_size:,} asked for")
     print(f"vocabulary {meta['vocab_size']:,} (BOS id {meta['bos_id']}), trained on {train['mb']} MB "
-          f"in {train['seconds']} s ({train['mb_s']} MB/s)")
+          f"in {train['seconds']} s ({train['mb_s']} MB/s)"
+          + (": reused, an earlier run trained it on the same final/ and settings" if train["reused"] else ""))
     for side, c in meta["shards"].items():
         print(f"{side}: {c['documents']:,} documents, {c['tokens']:,} tokens in {c['shards']} shard(s)")
     print(f"encoded with {enc['encoder']} at {enc['shards_mb_s']} MB/s")
     if meta["val_bytes_per_token"]:
         print("bytes/token on held-out documents: "
               + ", ".join(f"{name} {bpt}" for name, bpt in meta["val_bytes_per_token"].items()))
+    print(f"wrote {Path(args.run, 'tokens', MANIFEST)}: the trainer checks the shards against it")
     return 0

@@ -17,8 +17,9 @@ from .shards import ShardWriter, dtype_for_vocab
 
 
 def write_token_shards(parts: list[Path], split: Split, encode: Encode, bos_id: int, vocab_size: int,
-                       out_dir: Path, shard_tokens: int) -> dict:
-    """Returns {side: {documents, tokens, shards}} for side in train, val."""
+                       out_dir: Path, shard_tokens: int) -> tuple[dict, list[dict]]:
+    """Returns {side: {documents, tokens, shards}} for side in train, val, and the shards'
+    manifest entries."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in [*out_dir.glob("train_*.bin"), *out_dir.glob("val_*.bin")]:
         stale.unlink()  # a previous run with another shard size would leave extra shards behind
@@ -38,5 +39,7 @@ def write_token_shards(parts: list[Path], split: Split, encode: Encode, bos_id: 
                 documents[side] += len(docs)
             bar.update(sum(len(t.encode("utf-8")) for t in batch["text"]))
             bar.set_postfix(docs=documents["train"] + documents["val"])
-    return {side: {"documents": documents[side], "tokens": writer.tokens, "shards": len(writer.close())}
-            for side, writer in writers.items()}
+    written = {side: writer.close() for side, writer in writers.items()}
+    counts = {side: {"documents": documents[side], "tokens": writers[side].tokens, "shards": len(written[side])}
+              for side in writers}
+    return counts, written["train"] + written["val"]

@@ -12,10 +12,13 @@ document boundaries without an index.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
+
+from .atomic import atomic_output
 
 HEADER_INTS = 256
 HEADER_BYTES = HEADER_INTS * 4
@@ -29,18 +32,21 @@ def dtype_for_vocab(vocab_size: int) -> np.dtype:
     return np.dtype(np.uint16) if vocab_size <= 65536 else np.dtype(np.uint32)
 
 
-def write_shard(path: str | Path, tokens: np.ndarray, vocab_size: int) -> None:
-    """Write tokens atomically (temporary name, then rename) with the header for their dtype."""
+def write_shard(path: str | Path, tokens: np.ndarray, vocab_size: int) -> dict:
+    """Write tokens atomically (temporary name, then rename) with the header for their dtype.
+    Returns the shard's entry for the manifest: name, tokens, bytes, sha256."""
     dtype = dtype_for_vocab(vocab_size)
     magic = 20240520 if dtype == np.uint16 else 20240801
     header = np.zeros(HEADER_INTS, dtype=np.int32)
     header[0], header[1], header[2] = magic, FORMATS[magic][0], len(tokens)
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(header.tobytes())
-        f.write(np.asarray(tokens, dtype=dtype).tobytes())
-    os.replace(tmp, path)
+    digest = hashlib.sha256()
+    with atomic_output(path) as f:
+        for chunk in (header.tobytes(), np.asarray(tokens, dtype=dtype).tobytes()):
+            f.write(chunk)
+            digest.update(chunk)
+    return {"name": path.name, "tokens": len(tokens), "bytes": HEADER_BYTES + len(tokens) * dtype.itemsize,
+            "sha256": digest.hexdigest()}
 
 
 def read_header(path: str | Path) -> tuple[int, np.dtype]:
@@ -73,7 +79,7 @@ class ShardWriter:
         self.out_dir, self.prefix, self.vocab_size = Path(out_dir), prefix, vocab_size
         self.buffer = np.empty(shard_tokens, dtype=dtype_for_vocab(vocab_size))
         self.filled = 0
-        self.paths: list[Path] = []
+        self.written: list[dict] = []   # the manifest entries of the shards written so far
         self.tokens = 0
 
     def add(self, tokens: np.ndarray) -> None:
@@ -86,13 +92,13 @@ class ShardWriter:
             if self.filled == len(self.buffer):
                 self._flush()
 
-    def close(self) -> list[Path]:
+    def close(self) -> list[dict]:
+        """Write the last, shorter shard; return every shard's manifest entry."""
         if self.filled:
             self._flush()
-        return self.paths
+        return self.written
 
     def _flush(self) -> None:
-        path = self.out_dir / f"{self.prefix}_{len(self.paths):06d}.bin"
-        write_shard(path, self.buffer[:self.filled], self.vocab_size)
-        self.paths.append(path)
+        path = self.out_dir / f"{self.prefix}_{len(self.written):06d}.bin"
+        self.written.append(write_shard(path, self.buffer[:self.filled], self.vocab_size))
         self.filled = 0

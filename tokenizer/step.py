@@ -1,9 +1,18 @@
 """The tokenizer step, start to end: train our BPE on the train side of RUN/final, write it to
-RUN/tokenizer/, encode every document into RUN/tokens/, and measure bytes per token on the
-held-out side against cl100k and o200k into RUN/reports/tokenizer.parquet.
+RUN/tokenizer/, encode every document into RUN/tokens/, measure bytes per token on the
+held-out side against cl100k and o200k into RUN/reports/tokenizer.parquet, and seal the shards
+with RUN/tokens/manifest.json.
 
 RUN/tokenizer/meta.json keeps what the trainer and the report need without re-measuring:
 vocabulary size, BOS id, the split pattern, and the training and encoding figures.
+
+Crash safety: every file is written whole or not at all (atomic.py), and the manifest is deleted
+first and written last, so a run killed at any moment leaves shards the trainer refuses, never
+shards it would misread. A rerun redoes the step, except the BPE training when
+RUN/tokenizer/training.json says an earlier run finished it on the same final parts with the
+same settings: training is the costly part and is deterministic, so reusing it gives the same
+bytes. Encoding is always redone in full: knowing where a shard starts takes encoding every
+document before it anyway, and encoding runs many times faster than training.
 """
 from __future__ import annotations
 
@@ -12,21 +21,27 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import polars as pl
+import pyarrow.parquet as pq
+import tokenizers
+from tokenizers import Tokenizer
 from tqdm import tqdm
 
 from . import bpe
+from .atomic import atomic_output, remove_stale_temps, write_text_atomic
 from .compression import ALL, compression_table
 from .corpus import Split, final_parts, iter_batches, split_documents, train_sample
 from .encode import write_token_shards
 from .encoders import REFERENCES, pick_faster, reference_encoding, tiktoken_encoder
+from .manifest import MANIFEST, file_sha256, write_manifest
 from .shards import dtype_for_vocab
 
 DEFAULT_VOCAB_SIZE = 8192          # fits the demo corpus (a few MB); GPT-2 class models use 32k-50k
 DEFAULT_SHARD_TOKENS = 100_000_000  # llm.c's fineweb.py shard size
 DEFAULT_VAL_FRACTION = 0.005        # 1 document in 200
 SPEED_SAMPLE_BYTES = 8_000_000      # text timed with both encoders before choosing one
+TRAINING_RECORD = "training.json"   # in RUN/tokenizer/: what the BPE was trained on, written after it
+REPORT = "tokenizer.parquet"        # in RUN/reports/
 
 
 class _TrainTexts:
@@ -56,20 +71,64 @@ def _val_batches(parts: list[Path], split: Split) -> Iterator[dict[str, list]]:
             yield {column: [values[i] for i in keep] for column, values in batch.items()}
 
 
+def training_inputs(parts: list[Path], vocab_size: int, max_chars: int | None, val_fraction: float,
+                    pattern: str) -> dict:
+    """Everything the learned merges depend on: the final parts' bytes, the settings, and the
+    library that learns them. Equal inputs give an identical tokenizer.json."""
+    return {"final_parts": {p.name: file_sha256(p) for p in parts}, "vocab_size": vocab_size,
+            "max_chars": max_chars, "val_fraction": val_fraction, "split_pattern": pattern,
+            "tokenizers": tokenizers.__version__}
+
+
+def _earlier_training(tok_dir: Path, inputs: dict) -> dict | None:
+    """The figures of a finished training on these very inputs, if RUN/tokenizer holds one."""
+    if not all((tok_dir / name).exists() for name in (*bpe.FILES, TRAINING_RECORD)):
+        return None
+    try:
+        record = json.loads((tok_dir / TRAINING_RECORD).read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return record.get("figures") if record.get("inputs") == inputs else None
+
+
+def _trained_tokenizer(parts: list[Path], split: Split, vocab_size: int, max_chars: int | None,
+                       val_fraction: float, pattern: str, tok_dir: Path) -> tuple[Tokenizer, dict]:
+    """The tokenizer saved in `tok_dir` and its training figures: an earlier run's when it trained
+    on the same inputs, else trained now. training.json is written after the tokenizer's files
+    and deleted before they change, so it never vouches for half-written ones."""
+    inputs = training_inputs(parts, vocab_size, max_chars, val_fraction, pattern)
+    figures = _earlier_training(tok_dir, inputs)
+    if figures is not None:
+        return Tokenizer.from_file(str(tok_dir / "tokenizer.json")), {**figures, "reused": True}
+    (tok_dir / TRAINING_RECORD).unlink(missing_ok=True)
+    texts = _TrainTexts(parts, split, max_chars)
+    start = time.perf_counter()
+    tokenizer = bpe.train_bpe(texts, vocab_size, pattern)
+    seconds = time.perf_counter() - start
+    bpe.save(tokenizer, tok_dir)
+    figures = {"mb": round(texts.bytes / 1e6, 3), "seconds": round(seconds, 2),
+               "mb_s": round(texts.bytes / 1e6 / seconds, 2)}
+    write_text_atomic(tok_dir / TRAINING_RECORD, json.dumps({"inputs": inputs, "figures": figures}, indent=2) + "\n")
+    return tokenizer, {**figures, "reused": False}
+
+
 def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_chars: int | None = None,
                     shard_tokens: int = DEFAULT_SHARD_TOKENS, val_fraction: float = DEFAULT_VAL_FRACTION,
                     digit_group: int = bpe.DIGIT_GROUP) -> dict:
     """Runs the whole step and returns the contents of meta.json."""
     run = Path(run)
     parts = final_parts(run)
+    tok_dir, tokens_dir, reports_dir = run / "tokenizer", run / "tokens", run / "reports"
+    for folder in (tok_dir, tokens_dir, reports_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(tok_dir)
+    remove_stale_temps(tokens_dir)
+    remove_stale_temps(reports_dir, REPORT)        # reports/ holds other steps' files too
+    (tokens_dir / MANIFEST).unlink(missing_ok=True)  # no receipt until the outputs are whole again
     split = split_documents(parts, val_fraction)
 
-    texts = _TrainTexts(parts, split, max_chars)
-    start = time.perf_counter()
     pattern = bpe.split_pattern(digit_group)
-    tokenizer = bpe.train_bpe(texts, vocab_size, pattern)
-    train_seconds = time.perf_counter() - start
-    bpe.save(tokenizer, run / "tokenizer")
+    tokenizer, training = _trained_tokenizer(parts, split, vocab_size, max_chars, val_fraction, pattern, tok_dir)
     vocab = tokenizer.get_vocab_size()
     bos_id = tokenizer.token_to_id(bpe.BOS)
 
@@ -77,7 +136,7 @@ def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_c
     print(f"encoders: HF {speeds['hf_encode_mb_s']} MB/s, tiktoken {speeds['tiktoken_encode_mb_s']} MB/s "
           f"(same ids: {speeds['tiktoken_same_ids']}); using {encoder}")
     start = time.perf_counter()
-    counts = write_token_shards(parts, split, encode, bos_id, vocab, run / "tokens", shard_tokens)
+    counts, shards = write_token_shards(parts, split, encode, bos_id, vocab, tokens_dir, shard_tokens)
     encode_seconds = time.perf_counter() - start
 
     encoders = {"refinery": (encode, vocab)}
@@ -85,8 +144,8 @@ def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_c
         reference = reference_encoding(name)
         encoders[name] = (tiktoken_encoder(reference), reference.n_vocab)
     report = compression_table(tqdm(_val_batches(parts, split), desc="bytes/token on val", unit="batch"), encoders)
-    (run / "reports").mkdir(parents=True, exist_ok=True)
-    report.write_parquet(run / "reports" / "tokenizer.parquet")
+    with atomic_output(reports_dir / REPORT) as f:
+        report.write_parquet(f)
 
     meta = {
         "vocab_size": vocab,
@@ -100,12 +159,12 @@ def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_c
         "shard_tokens": shard_tokens,
         "token_dtype": str(dtype_for_vocab(vocab)),
         "shards": counts,
-        "training": {"mb": round(texts.bytes / 1e6, 3), "seconds": round(train_seconds, 2),
-                     "mb_s": round(texts.bytes / 1e6 / train_seconds, 2)},
+        "training": training,
         "encoding": {**speeds, "shards_seconds": round(encode_seconds, 2),
                      "shards_mb_s": round(split.total_bytes / 1e6 / encode_seconds, 2)},
         "val_bytes_per_token": {row["tokenizer"]: round(row["bytes_per_token"], 4)
                                 for row in report.filter(pl.col("lang") == ALL).iter_rows(named=True)},
     }
-    (run / "tokenizer" / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_text_atomic(tok_dir / "meta.json", json.dumps(meta, indent=2) + "\n")
+    write_manifest(tokens_dir, tok_dir / "tokenizer.json", vocab, bos_id, shards)  # last: the step is done
     return meta

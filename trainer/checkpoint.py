@@ -5,10 +5,11 @@ position (or the run would see rows twice) and the random generators' states (fo
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
+
+from tokenizer.atomic import atomic_output
 
 
 def rng_state(device: torch.device) -> dict:
@@ -25,12 +26,15 @@ def restore_rng_state(state: dict, device: torch.device) -> None:
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    """Write to a temporary name, then rename: a run killed while saving keeps the previous checkpoint."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    """Write to a temporary name, flush to disk, then rename: a run killed (or a machine that
+    loses power) while saving keeps the previous checkpoint whole.
+
+    `state` may hold only tensors and plain Python values (dicts, lists, tuples, numbers,
+    strings, None), so `load_checkpoint` can refuse anything else."""
+    with atomic_output(path) as f:
+        torch.save(state, f)
 
 
 def load_checkpoint(path: Path) -> dict:
-    # weights_only: the file holds tensors, numbers, strings and dicts of them, nothing to execute.
+    # weights_only: unpickles tensors and plain values only, never code a tampered file could carry.
     return torch.load(path, map_location="cpu", weights_only=True)

@@ -3,6 +3,10 @@
 Runs as it is on a laptop CPU, on one GPU (bf16 autocast, torch.compile, fused AdamW) and on
 several under torchrun (DDP: every rank reads its own slice of each batch). Rank 0 alone
 writes files and draws the progress bar.
+
+Before reading a token it checks the shards against RUN/tokens/manifest.json (tokenizer/manifest.py).
+Every output is written whole or not at all, so after `kill -9` at any moment `--resume` goes
+on from the last checkpoint as if the run had never stopped.
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from pipeline.errors import RefineryError
+from tokenizer.atomic import atomic_output, remove_stale_temps, write_text_atomic
+from tokenizer.manifest import MANIFEST, check_shards
 
 from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
 from .data import DocumentBatches, shard_paths
@@ -148,6 +154,10 @@ def train(run: Path, cfg: TrainConfig | None = None, resume: bool = False) -> di
     train_paths, val_paths = shard_paths(run / "tokens", "train"), shard_paths(run / "tokens", "val")
     if not train_paths or not val_paths:
         raise RefineryError(f"{run / 'tokens'}: no train_*.bin / val_*.bin shards: run `refinery tokenizer {run}` first")
+    shards_sha256 = check_shards(run / "tokens", run / "tokenizer" / "tokenizer.json")
+    if ckpt is not None and ckpt.get("shards_sha256") != shards_sha256:
+        raise RefineryError(f"{ckpt_path} was trained on other token shards than {run / 'tokens' / MANIFEST} lists "
+                            f"(the tokenizer step ran again on other inputs): delete {model_dir} to start over")
 
     env = Distributed()
     device = env.device
@@ -192,16 +202,21 @@ def train(run: Path, cfg: TrainConfig | None = None, resume: bool = False) -> di
         return evaluate(model, itertools.islice(val, eval_batches), token_bytes_t, env, autocast)
 
     def save() -> None:
+        # Metrics first: a resume keeps the rows up to its checkpoint's step, so metrics ahead of
+        # the checkpoint are harmless, while a checkpoint ahead of the metrics would lose rows.
+        with atomic_output(metrics_path) as f:
+            pl.DataFrame(metrics, schema=METRICS_SCHEMA).write_parquet(f)
         save_checkpoint(ckpt_path, {
             "config": asdict(cfg), "model_config": asdict(model_cfg), "model": model.state_dict(),
             "optimizers": [opt.state_dict() for opt in optimizers], "data": batches.state_dict(),
             "rng": rng_state(device), "step": step, "tokens": tokens_seen, "elapsed_s": elapsed,
+            "shards_sha256": shards_sha256,
         })
-        pl.DataFrame(metrics, schema=METRICS_SCHEMA).write_parquet(metrics_path)
 
     tokens_per_step = cfg.batch_rows * cfg.seq_len * cfg.grad_accum * env.world_size
     if env.main:
         model_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(model_dir)    # a checkpoint or metrics file a killed run was writing
         print(f"model: {model.num_parameters() / 1e6:.2f}M parameters, vocab {model_cfg.vocab_size}, "
               f"{tokens_per_step} tokens/step, device {device}, {env.world_size} rank(s)"
               + (f"; resuming at step {step}" if step else ""))
@@ -248,7 +263,7 @@ def train(run: Path, cfg: TrainConfig | None = None, resume: bool = False) -> di
 
     if env.main:
         text = sample(model, tokenizer, bos_id, cfg, device)
-        (model_dir / "sample.txt").write_text(text, encoding="utf-8")
+        write_text_atomic(model_dir / "sample.txt", text)
         print(f"val loss {metrics[0]['val_loss']:.3f} -> {metrics_val(metrics):.3f} nats; sample:\n{text}")
     env.close()
     return metrics[-1]

@@ -11,6 +11,7 @@ import multiprocessing as mp
 import time
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
+import psutil
 from tqdm import tqdm
 
 from .. import progress
@@ -57,9 +58,25 @@ class LocalExecutor:
                                     + (f", retries {retries:,}" if retries else "")
                                     + f", docs out {docs:,} ({rate:,.1f}/s)", refresh=False)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop(pool)
             raise
         finally:
             bar.close()
         pool.shutdown()
         return results
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop now: cancel what has not started and kill the workers (and their children, such as
+    extraction watchdogs) that are still running tasks, whose outputs would be discarded anyway.
+    shutdown() alone would wait for every running task to finish. (`_processes` is the pool's
+    own table of its workers; there is no public way to reach them before Python 3.14.)"""
+    workers = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        try:
+            for child in psutil.Process(worker.pid).children(recursive=True):
+                child.kill()
+        except psutil.Error:
+            pass
+        worker.kill()

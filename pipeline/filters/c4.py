@@ -38,8 +38,8 @@ class C4QualityFilter:
         min_sentences: int = C4_MIN_SENTENCES,
         min_words_per_line: int = C4_MIN_WORDS_PER_LINE,
         max_word_length: int = C4_MAX_WORD_LENGTH,
-        policy_phrases: list[str] = C4_POLICY_PHRASES,
-        disable: list[str] = (),
+        policy_phrases: tuple[str, ...] = C4_POLICY_PHRASES,
+        disable: tuple[str, ...] = (),
     ):
         disabled = disabled_rules(self.name, disable, LINE_RULES + DOC_RULES)
         self.min_sentences = min_sentences

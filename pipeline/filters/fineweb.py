@@ -30,7 +30,7 @@ class FineWebQualityFilter:
         short_line_length: int = FINEWEB_SHORT_LINE_LENGTH,
         max_dup_line_char_frac: float = FINEWEB_MAX_DUP_LINE_CHAR_FRAC,
         max_newlines_per_word: float = FINEWEB_MAX_NEWLINES_PER_WORD,
-        disable: list[str] = (),
+        disable: tuple[str, ...] = (),
     ):
         self.min_line_punct_frac = min_line_punct_frac
         self.max_short_line_frac = max_short_line_frac

@@ -61,9 +61,9 @@ class GopherRepetitionFilter:
         max_dup_para_frac: float = GOPHER_MAX_DUP_PARA_FRAC,
         max_dup_line_char_frac: float = GOPHER_MAX_DUP_LINE_CHAR_FRAC,
         max_dup_para_char_frac: float = GOPHER_MAX_DUP_PARA_CHAR_FRAC,
-        max_top_ngram_char_frac: dict | None = None,
-        max_dup_ngram_char_frac: dict | None = None,
-        disable: list[str] = (),
+        max_top_ngram_char_frac: dict[int, float] = GOPHER_MAX_TOP_NGRAM_CHAR_FRAC,
+        max_dup_ngram_char_frac: dict[int, float] = GOPHER_MAX_DUP_NGRAM_CHAR_FRAC,
+        disable: tuple[str, ...] = (),
     ):
         self.max_dup_line_frac = max_dup_line_frac
         self.max_dup_para_frac = max_dup_para_frac
@@ -122,8 +122,8 @@ class GopherQualityFilter:
         max_ellipsis_lines_frac: float = GOPHER_MAX_ELLIPSIS_LINES_FRAC,
         min_alpha_words_frac: float = GOPHER_MIN_ALPHA_WORDS_FRAC,
         min_stop_words: int = GOPHER_MIN_STOP_WORDS,
-        stop_words: list[str] | str = "en",
-        disable: list[str] = (),
+        stop_words: tuple[str, ...] | str = "en",
+        disable: tuple[str, ...] = (),
     ):
         """`stop_words` is a list of words, or a language code ("en": Gopher's eight English
         stop words), or "by_language": the list for each document's identified language, the

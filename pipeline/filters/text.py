@@ -9,6 +9,12 @@ cases that occur in web text with a few regular expressions (~160k words/s on on
 spaCy ~100k). It gives spaCy's exact tokens on 94% of the shared real documents, and
 bench/parity_datatrove.py shows the filters' keep/drop agreeing with datatrove's on >= 99.9%.
 
+Web text holds whatever a page held: a 200 KB "word" of dots, brackets or "a.a.a...". Each
+pattern here is therefore tried on a bounded stretch of a word, or reads each character a bounded
+number of times, so splitting costs O(length) on any input (tests/test_filters_linear.py,
+bench/filters.py), with the very words the plain loop of spaCy's shape gave (compared on 3,362
+real documents and 600,000 fuzzed strings).
+
 In documents identified as a language written without spaces (Chinese, Japanese, Thai, Lao,
 Khmer, Burmese, Tibetan), each character of those scripts is a word, as spaCy's default Chinese
 segmenter makes it, so word counts stay meaningful; for English they stay whole, as in datatrove.
@@ -44,29 +50,43 @@ def _chars(chars: str) -> str:
 
 
 _ELLIPSIS = r"\.\.+|…"
+# Tried at the start of the part of a chunk still to split (match with pos/endpos, no ^).
 _PREFIX = regex.compile(
-    rf"^(?:{_ELLIPSIS}|US\$|C\$|A\$|\+(?![0-9])|[§%=—–{_chars(_QUOTES + _PUNCT + _CURRENCY)}{_SYMBOL}])"
+    rf"(?:{_ELLIPSIS}|US\$|C\$|A\$|\+(?![0-9])|[§%=—–{_chars(_QUOTES + _PUNCT + _CURRENCY)}{_SYMBOL}])"
 )
 _SUFFIX = regex.compile(
     rf"(?:{_ELLIPSIS}|['’][sS]|[—–{_chars(_QUOTES + _PUNCT)}{_SYMBOL}]"
     rf"|(?<=[0-9])(?:\+|[{_chars(_CURRENCY)}]|{'|'.join(regex.escape(u) for u in _UNITS)})"
     rf"|(?<=[0-9\p{{Ll}}\p{{Lo}}%²\-+{_chars(_PUNCT + _QUOTES)}])\.|(?<=\p{{Lu}}\p{{Lu}})\.)$"
 )
+# A suffix is at most as long as the longest unit ("mbar"), but for a run of dots: _suffix_start
+# searches only that far from the end, so stripping n suffixes does not rescan the word n times.
+_SUFFIX_MAX = max(map(len, _UNITS))
 _INFIX = regex.compile(
     rf"{_ELLIPSIS}|[{_SYMBOL}]|(?<=[0-9])[+\-*^](?=[0-9-])"
     rf"|(?<=[\p{{Ll}}{_chars(_QUOTES)}])\.(?=[\p{{Lu}}{_chars(_QUOTES)}])"
     r"|(?<=\p{L}),(?=\p{L})|(?<=[\p{L}0-9])(?:---|--|——|[-–—~])(?=\p{L})|(?<=[\p{L}0-9])[:<>=/](?=\p{L})"
 )
-# spaCy's URL_MATCH, condensed: an optional scheme, then host names ending in a lower-case TLD.
-_URL = regex.compile(r"^(?:[\w+\-.]{2,}://)?(?:\S+(?::\S*)?@)?(?:[\w\u00a1-\uffff](?:[\w\u00a1-\uffff-]{0,62})?\.)+"
-                     r"\p{Ll}{2,63}(?::\d{2,5})?(?:[/?#]\S*)?$")
+# spaCy's URL_MATCH, condensed: an optional scheme and user, then host names ending in a
+# lower-case TLD, an optional port and path. Written to match the same words in linear time:
+# spaCy's nested `(?:[…](?:[…-]{0,62})?\.)+` backtracks quadratically on "a.a.a...1" (4 KB: 1 s,
+# 8 KB: 4 s). Each label ends at its dot and the TLD and port at a character they cannot hold,
+# so giving characters back can never help and those quantifiers are possessive; the user part
+# `\S+(?::\S*)?@` is the same set of strings as `\S+?@`, which tries each "@" once from the left
+# (greedy `\S+@` rescans the word for every "@").
+_URL = regex.compile(r"^(?:[\w+\-.]{2,}+://)?(?:\S+?@)?(?:[\w\u00a1-\uffff][\w\u00a1-\uffff-]{0,62}+\.)++"
+                     r"\p{Ll}{2,63}+(?::\d{2,5}+)?(?:[/?#]\S*)?$")
 # spaCy's special cases (spacy/lang/en/tokenizer_exceptions.py): words it splits although they
 # have no punctuation ("cannot" -> "can" "not", "don't" -> "do" "n't") and marks it keeps whole.
+# Tried as a fullmatch of the part still to split, and only on parts with one of these endings:
+# the first alternative reads the whole leading run of letters, which a long word losing its
+# brackets one by one would otherwise have reread after each.
 _CONTRACTION = regex.compile(
-    r"^(\p{L}+?)(n['’]t|['’](?:re|ll|ve|m|d|RE|LL|VE|M|D))$"
-    r"|^([Cc]an)(not)$|^([Gg]on|[Gg]ot|[Ww]an)(na|ta)$|^([Ii])(m)$"
-    r"|^([Dd]o|[Dd]oes|[Dd]id|[Ii]s|[Aa]re|[Ww]as|[Ww]ere|[Hh]as|[Hh]ave|[Hh]ad|[Cc]ould|[Ss]hould|[Ww]ould)(nt)$"
+    r"(\p{L}+?)(n['’]t|['’](?:re|ll|ve|m|d|RE|LL|VE|M|D))"
+    r"|([Cc]an)(not)|([Gg]on|[Gg]ot|[Ww]an)(na|ta)|([Ii])(m)"
+    r"|([Dd]o|[Dd]oes|[Dd]id|[Ii]s|[Aa]re|[Ww]as|[Ww]ere|[Hh]as|[Hh]ave|[Hh]ad|[Cc]ould|[Ss]hould|[Ww]ould)(nt)"
 )
+_CONTRACTION_ENDINGS = ("n't", "n’t", "re", "ll", "ve", "m", "d", "RE", "LL", "VE", "M", "D", "not", "na", "ta", "nt")
 _KEPT_WHOLE = frozenset(
     ":) :-) :)) (: (-: =) (= :] :-] [: =] :o) :} 8) 8-) ;) ;-) (; :( :-( ): )-: :/ :-/ :D :-D :P :p :-P "
     ":O :o :| :'( :') <3 </3 =( =/ =D =[ ^_^ -_- ._. o.O O.o XD xD '' C++ a.m. p.m. Ph.D. e.g. E.g. "
@@ -76,50 +96,74 @@ _KEPT_WHOLE = frozenset(
     "Mr. Mrs. Ms. Prof. Rep. Rev. Sen. St. vs. v.s. and/or".split()
     + [f"{c}." for c in "abcdefghijklmnopqrstuvwxyzäöü"]
 )
-_INITIALISM = regex.compile(r"^(?:\p{Lu}\.){2,}$")
+_KEPT_WHOLE_MAX = max(map(len, _KEPT_WHOLE))
+# Initials such as "U.S.A." are kept whole too. _split_chunk measures the run of them at the start
+# of the part still to split, not once per suffix it strips but once per prefix; no prefix starts
+# like "X.", so only one of those runs is ever longer than nothing.
+_INITIALS = regex.compile(r"(?:\p{Lu}\.)*")
 _UNSPACED_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
 _UNSPACED_CHAR = regex.compile(f"[{_UNSPACED_SCRIPTS}]")
 _UNSPACED_PIECE = regex.compile(f"[{_UNSPACED_SCRIPTS}]|[^{_UNSPACED_SCRIPTS}]+")
 
 
-def _kept_whole(chunk: str) -> bool:
-    return chunk in _KEPT_WHOLE or bool(_INITIALISM.match(chunk))
+def _kept_whole(chunk: str, start: int, end: int, initials_end: int) -> bool:
+    """Whether chunk[start:end] is a special case kept whole; `initials_end` is where the run of
+    initials ("U.S.") from `start` ends."""
+    length = end - start
+    return (length <= _KEPT_WHOLE_MAX and chunk[start:end] in _KEPT_WHOLE) or (
+        length >= 4 and length % 2 == 0 and end <= initials_end)
+
+
+def _suffix_start(chunk: str, start: int, end: int) -> int:
+    """Where the suffix of chunk[start:end] starts, or `start` if it has none (spaCy strips no
+    suffix that is the whole word). The search starts _SUFFIX_MAX from the end, or at the run of
+    dots that ends the word: those are the leftmost places a suffix can start."""
+    dots = end
+    while dots > start and chunk[dots - 1] == ".":
+        dots -= 1
+    m = _SUFFIX.search(chunk, max(start, min(end - _SUFFIX_MAX, dots)), end)
+    return m.start() if m else start
 
 
 def _split_chunk(chunk: str, out: list[str]) -> None:
     """Split one whitespace-free chunk the way spaCy's tokenizer loop does: special cases,
-    then prefixes off the front and suffixes off the back, then infixes in what remains."""
+    then prefixes off the front and suffixes off the back, then infixes in what remains.
+    The loop narrows [start, end) instead of slicing the chunk after each affix."""
     suffixes: list[str] = []
-    while chunk and not _kept_whole(chunk):
-        m = _CONTRACTION.match(chunk)
+    start, end = 0, len(chunk)
+    initials_end = _INITIALS.match(chunk).end()
+    while start < end and not _kept_whole(chunk, start, end, initials_end):
+        m = _CONTRACTION.fullmatch(chunk, start, end) if chunk.endswith(_CONTRACTION_ENDINGS, start, end) else None
         if m:
             first, second = (g for g in m.groups() if g)
             out.append(first)
             suffixes.append(second)
-            chunk = ""
+            start = end
             break
-        m = _PREFIX.match(chunk)
+        m = _PREFIX.match(chunk, start, end)
         if m:
             out.append(m.group())
-            chunk = chunk[m.end():]
+            start = m.end()
+            initials_end = _INITIALS.match(chunk, start).end()
             continue
-        m = _SUFFIX.search(chunk)
-        if m and m.start() > 0:
-            suffixes.append(m.group())
-            chunk = chunk[: m.start()]
+        suffix_start = _suffix_start(chunk, start, end)
+        if suffix_start > start:
+            suffixes.append(chunk[suffix_start:end])
+            end = suffix_start
             continue
         break
-    if chunk and (_kept_whole(chunk) or _URL.match(chunk)):
-        out.append(chunk)
-    elif chunk:
-        start = 0
-        for m in _INFIX.finditer(chunk):
-            if m.start() > start:
-                out.append(chunk[start:m.start()])
+    rest = chunk[start:end]
+    if rest and (_kept_whole(chunk, start, end, initials_end) or _URL.match(rest)):
+        out.append(rest)
+    elif rest:
+        piece_start = 0
+        for m in _INFIX.finditer(rest):
+            if m.start() > piece_start:
+                out.append(rest[piece_start:m.start()])
             out.append(m.group())
-            start = m.end()
-        if start < len(chunk):
-            out.append(chunk[start:])
+            piece_start = m.end()
+        if piece_start < len(rest):
+            out.append(rest[piece_start:])
     out.extend(reversed(suffixes))
 
 
@@ -132,7 +176,7 @@ def _merge_special_spans(tokens: list[str]) -> list[str]:
     token again (")" ":" -> "):", "a" "." -> "a.")."""
     merged: list[str] = []
     for token in tokens:
-        if merged and merged[-1] + token in _KEPT_WHOLE:
+        if merged and len(merged[-1]) + len(token) <= _KEPT_WHOLE_MAX and merged[-1] + token in _KEPT_WHOLE:
             merged[-1] += token
         else:
             merged.append(token)

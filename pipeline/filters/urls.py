@@ -54,11 +54,11 @@ class URLFilter:
 
     def __init__(
         self,
-        domain_lists: list[str] = (),
-        url_lists: list[str] = (),
-        banned_words: list[str] = (),
-        soft_banned_words: list[str] = (),
-        banned_subwords: list[str] = (),
+        domain_lists: tuple[str, ...] = (),
+        url_lists: tuple[str, ...] = (),
+        banned_words: tuple[str, ...] = (),
+        soft_banned_words: tuple[str, ...] = (),
+        banned_subwords: tuple[str, ...] = (),
         soft_word_threshold: int = URL_SOFT_WORD_THRESHOLD,
         use_bundled_lists: bool = True,
     ):

@@ -24,7 +24,7 @@ from .. import progress
 from ..errors import RefineryError, SourceError
 from . import cc_index, commoncrawl
 from .local import expand_local
-from .remote import RemoteFile
+from .remote import RemoteFile, check_scheme
 from .retry import RetryPolicy
 
 CC_PREFIX = "cc:"
@@ -38,6 +38,7 @@ def expand_inputs(patterns: list[str], input_list: str | None = None, limit: int
                   sample_seed: int | None = None, policy: RetryPolicy | None = None) -> list[str]:
     found: list[str] = []
     for pattern in patterns:
+        pattern = pattern.removeprefix("file://")
         if pattern.startswith(CC_PREFIX):
             found += commoncrawl.warc_urls(pattern[len(CC_PREFIX):], limit, sample_seed, policy)
         elif pattern.startswith(cc_index.PREFIX):
@@ -45,7 +46,7 @@ def expand_inputs(patterns: list[str], input_list: str | None = None, limit: int
                 raise RefineryError("--sample-seed applies to lists of files, not to cc-index: queries")
             found += [source for source, _ in cc_index.shard_sources(pattern, limit, policy)]
         else:
-            found += commoncrawl.choose(sorted(_expand_url(pattern) if is_url(pattern) else expand_local(pattern),
+            found += commoncrawl.choose(sorted(_expand_url(check_scheme(pattern)) if is_url(pattern) else expand_local(pattern),
                                                key=natural_key), limit, sample_seed)
     if input_list:
         found += commoncrawl.choose(read_input_list(input_list, policy), limit, sample_seed)
@@ -76,7 +77,7 @@ def read_input_list(path: str, policy: RetryPolicy | None = None) -> list[str]:
     works as it is). Relative lines that start with `crawl-data/` are Common Crawl paths and
     resolve against its base; other relative lines against the list's own folder."""
     if is_url(path):
-        data = commoncrawl.fetch_listing(path, policy)
+        data = commoncrawl.fetch_listing(check_scheme(path), policy)
     else:
         try:
             with open(path, "rb") as fh:
@@ -91,7 +92,10 @@ def read_input_list(path: str, policy: RetryPolicy | None = None) -> list[str]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if is_url(line) or line.startswith((CC_PREFIX, cc_index.PREFIX)):
+        line = line.removeprefix("file://")
+        if is_url(line):
+            sources.append(check_scheme(line))
+        elif line.startswith((CC_PREFIX, cc_index.PREFIX)):
             sources.append(line)
         elif line.startswith("crawl-data/"):
             sources.append(f"{commoncrawl.data_base()}/{line}")
@@ -103,18 +107,20 @@ def read_input_list(path: str, policy: RetryPolicy | None = None) -> list[str]:
     return sources
 
 
-def open_source(source: str, policy: RetryPolicy | None = None):
-    """A binary file object over one shard's bytes. Remote ones retry and resume by themselves
-    (each retry is counted on the progress bar) and raise SourceError when they cannot."""
+def open_source(source: str, policy: RetryPolicy | None = None, start: int = 0):
+    """A binary file object over one shard's bytes, from byte `start` on. Remote ones retry and
+    resume by themselves (each retry is counted on the progress bar) and raise SourceError
+    when they cannot."""
     def count_retry(error):
         progress.advance(retries=1)
 
     if source.startswith(cc_index.PREFIX):
-        return cc_index.RecordStream(cc_index.rows_of(source, policy), policy, on_retry=count_retry)
+        return cc_index.RecordStream(cc_index.rows_of(source, policy), policy, start=start, on_retry=count_retry)
     if is_url(source):
-        return RemoteFile(source, policy, on_retry=count_retry)
+        return RemoteFile(source, policy, start=start, on_retry=count_retry)
     try:
-        return open(source, "rb")
+        stream = open(source, "rb")
     except OSError as e:
         raise SourceError(f"cannot open {source}: {e.strerror}") from None
-
+    stream.seek(start)
+    return stream

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl, urlencode
 
 from ..errors import RefineryError, SourceError
-from .commoncrawl import check_crawl_id, data_base, fetch_listing, index_base
+from .commoncrawl import check_crawl_id, data_base, fetch_listing, index_base, safe_relative_path
 from .remote import HTTPStatus, RemoteFile, fetch_bytes
 from .retry import RetryPolicy
 from .throttle import HostLimits
@@ -102,7 +102,7 @@ class RecordStream(io.RawIOBase):
     """The records of `rows`, fetched by byte range, as one stream of concatenated gzip members."""
 
     def __init__(self, rows: list[dict], policy: RetryPolicy | None = None, base: str | None = None,
-                 ahead: int = RECORDS_AHEAD, limits: HostLimits | None = None, on_retry=None):
+                 ahead: int = RECORDS_AHEAD, limits: HostLimits | None = None, on_retry=None, start: int = 0):
         super().__init__()
         self.rows, self.policy, self.base = rows, policy, data_base(base)
         self.limits, self.on_retry = limits, on_retry
@@ -110,11 +110,13 @@ class RecordStream(io.RawIOBase):
         for row in rows:
             self.starts.append(self.starts[-1] + int(row["length"]))
         self.size = self.starts[-1]
-        self.pos = 0
+        self.pos = min(start, self.size)
         self._pool = ThreadPoolExecutor(max(1, ahead), thread_name_prefix="cc-record")
         self._ahead = max(1, ahead)
         self._pending: deque = deque()
-        self._submitted = 0
+        # Starting inside the stream: from the record that holds `start`, minus its first bytes.
+        self._submitted = max(0, bisect.bisect_right(self.starts, self.pos) - 1)
+        self._skip = self.pos - self.starts[self._submitted]
         self._record = b""
         self._at = 0
 
@@ -131,7 +133,8 @@ class RecordStream(io.RawIOBase):
                 self._submitted += 1
             if not self._pending:
                 return 0
-            self._record, self._at = self._pending.popleft().result(), 0
+            self._record, self._at = self._pending.popleft().result(), self._skip
+            self._skip = 0
         n = min(len(buffer), len(self._record) - self._at)
         buffer[:n] = self._record[self._at:self._at + n]
         self._at += n
@@ -140,7 +143,7 @@ class RecordStream(io.RawIOBase):
 
     def _fetch(self, row: dict) -> bytes:
         start, length = int(row["offset"]), int(row["length"])
-        url = f"{self.base}/{row['filename']}"
+        url = f"{self.base}/{safe_relative_path(row['filename'], 'the URL index')}"
         with RemoteFile(url, self.policy, start, start + length, self.limits, self.on_retry) as f:
             data = f.read()
         if len(data) != length:

@@ -44,7 +44,18 @@ def warc_paths(crawl: str, base: str, policy: RetryPolicy | None = None) -> list
         text = gzip.decompress(data).decode("utf-8")
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as e:
         raise RefineryError(f"{url} is not a gzipped list of paths: {e}") from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [safe_relative_path(line.strip(), url) for line in text.splitlines() if line.strip()]
+
+
+_SAFE_PATH = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
+
+
+def safe_relative_path(path: str, origin: str) -> str:
+    """A path from a listing or an index, which becomes a file under the user's --out and a
+    URL under the base: relative, plain characters, no `..`. Anything else is refused."""
+    if not _SAFE_PATH.fullmatch(path) or ".." in path.split("/"):
+        raise RefineryError(f"{origin} lists {path[:200]!r}, which is not a plain relative path; refusing it")
+    return path
 
 
 def fetch_listing(url: str, policy: RetryPolicy | None = None) -> bytes:

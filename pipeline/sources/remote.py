@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -22,6 +23,7 @@ from .retry import Attempts, RetryPolicy, Transient, Unreachable, parse_retry_af
 from .throttle import HostLimits
 
 CHUNK = 1 << 20
+MAX_REDIRECTS = 5
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 _local = threading.local()
 
@@ -41,6 +43,18 @@ def is_http(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
+SCHEMES = ("http", "https", "s3")
+
+
+def check_scheme(url: str) -> str:
+    """Inputs come from files, http(s) or s3 only: an fsspec URL can name many other things
+    (a command's output, a zip member, another machine), which an input list must not reach."""
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in SCHEMES:
+        raise SourceError(f"{url[:200]}: inputs are local paths, http(s):// or s3:// URLs, not {scheme}://")
+    return url
+
+
 class RemoteFile(io.RawIOBase):
     """Bytes [start, end) of `url` (end: the file's end when None). `limits` caps concurrent
     connections per host (fetch shares one across its threads); `on_retry(error)` is told of
@@ -54,7 +68,7 @@ class RemoteFile(io.RawIOBase):
         self.pos = start
         self.end = end
         self.size: int | None = None          # the whole file's size, once a server said it
-        self._transport = _Http(url, self.policy) if is_http(url) else _Fsspec(url)
+        self._transport = _Http(url, self.policy) if is_http(url) else _Fsspec(check_scheme(url))
         self._limit = limits.for_url(url) if limits else None
         self._attempts = Attempts(self.policy, url, on_retry)
         self._body = None
@@ -169,15 +183,7 @@ class _Http:
         headers = {"Accept-Encoding": "identity"}   # the bytes as stored: ranges index them
         if start or end is not None:
             headers["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
-        try:
-            r = _session().get(self.url, headers=headers, stream=True,
-                               timeout=(self.policy.connect_timeout, self.policy.stall_timeout))
-        except requests.ConnectionError as e:
-            if _could_not_connect(e):
-                raise Unreachable(_reason(e)) from None
-            raise Transient(_reason(e)) from None
-        except requests.RequestException as e:
-            raise Transient(_reason(e)) from None
+        r = self._get(headers)
         status = r.status_code
         if status == 429 or status >= 500:
             r.close()
@@ -203,6 +209,29 @@ class _Http:
         if start:                               # the server ignored the Range: skip to where we were
             body.skip(start)
         return body, int(size) if size and size.isdigit() else None
+
+    def _get(self, headers: dict) -> requests.Response:
+        """GET, following redirects by hand: one to another scheme (https to http, or to
+        anything else) is refused rather than followed."""
+        url = self.url
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                r = _session().get(url, headers=headers, stream=True, allow_redirects=False,
+                                   timeout=(self.policy.connect_timeout, self.policy.stall_timeout))
+            except requests.ConnectionError as e:
+                if _could_not_connect(e):
+                    raise Unreachable(_reason(e)) from None
+                raise Transient(_reason(e)) from None
+            except requests.RequestException as e:
+                raise Transient(_reason(e)) from None
+            if not r.is_redirect:
+                return r
+            r.close()
+            target = urljoin(url, r.headers["Location"])
+            if urlsplit(target).scheme != urlsplit(self.url).scheme:
+                raise SourceError(f"{self.url}: redirected to {target[:200]}, another scheme; not followed")
+            url = target
+        raise SourceError(f"{self.url}: more than {MAX_REDIRECTS} redirects")
 
 
 class _HttpBody:

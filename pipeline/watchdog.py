@@ -1,0 +1,123 @@
+"""Run a function in a child process that a watchdog kills when it uses too much CPU.
+
+A time limit inside the process (a signal) holds while the code runs Python, but not when it
+is stuck in C: a backtracking `re` pattern or lxml on a pathological page hold the interpreter,
+and a signal handler only runs once they return, maybe minutes later. So the function runs in a
+child process, one call at a time; the parent waits for the answer and kills the child once the
+call has used more than `cpu_seconds` of CPU. A new child takes the next call. A child that
+crashes (a segfault in a C extension) costs that one call, too, not the worker.
+
+The limit is CPU time, not wall time: a page takes about the same CPU on an idle machine and on
+one oversubscribed four times, so the same pages are cut off either way and the output does not
+depend on the load.
+"""
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import time
+
+import psutil
+
+POLL_SECONDS = 0.05
+
+
+class CallTimedOut(Exception):
+    pass
+
+
+class ChildCrashed(Exception):
+    pass
+
+
+class IsolatedCall:
+    """`IsolatedCall("package.module:function", cpu_seconds)(*args)` calls the function in a
+    child process and returns its result; raises CallTimedOut or ChildCrashed, or re-raises
+    (as RuntimeError with the original's text) what the function raised."""
+
+    def __init__(self, target: str, cpu_seconds: float, wall_seconds: float | None = None):
+        self.target, self.cpu_seconds = target, cpu_seconds
+        self.wall_seconds = wall_seconds or 10 * cpu_seconds   # for a child that hangs without using CPU
+        self._child: mp.Process | None = None
+        self._conn = None
+
+    def __call__(self, *args):
+        child = self._start()
+        process = psutil.Process(child.pid)
+        used_before, started = _cpu(process), time.monotonic()
+        self._conn.send(args)
+        while not self._conn.poll(POLL_SECONDS):
+            if not child.is_alive():
+                self.close()
+                raise ChildCrashed(f"the child process died (exit code {child.exitcode})")
+            if _cpu(process) - used_before > self.cpu_seconds:
+                self.close()
+                raise CallTimedOut(f"killed after {self.cpu_seconds:g} s of CPU")
+            if time.monotonic() - started > self.wall_seconds:
+                self.close()
+                raise CallTimedOut(f"killed after {self.wall_seconds:g} s without an answer")
+        try:
+            ok, value = self._conn.recv()
+        except EOFError:
+            self.close()
+            raise ChildCrashed("the child process died while answering") from None
+        if ok:
+            return value
+        raise RuntimeError(value)
+
+    def _start(self) -> mp.Process:
+        if self._child is None or not self._child.is_alive():
+            ctx = mp.get_context("spawn")
+            self._conn, child_end = ctx.Pipe()
+            # daemon: it dies with a worker that exits; with a killed one, its pipe closes and it exits
+            self._child = ctx.Process(target=_serve, args=(child_end, self.target), daemon=True)
+            self._child.start()
+            child_end.close()
+        return self._child
+
+    def close(self) -> None:
+        if self._child is not None:
+            self._child.kill()
+            self._child.join()
+            self._conn.close()
+            self._child = self._conn = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+_shared: dict[tuple[str, float], IsolatedCall] = {}
+
+
+def shared(target: str, cpu_seconds: float) -> IsolatedCall:
+    """One child per target and limit in this process, kept across shards: starting one costs
+    the imports of its target (about a second for trafilatura)."""
+    key = (target, cpu_seconds)
+    if key not in _shared:
+        _shared[key] = IsolatedCall(target, cpu_seconds)
+    return _shared[key]
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:       # the child is gone: the caller sees that next
+        return 0.0
+    return times.user + times.system
+
+
+def _serve(conn, target: str) -> None:
+    module, _, name = target.partition(":")
+    function = getattr(importlib.import_module(module), name)
+    while True:
+        try:
+            args = conn.recv()
+        except (EOFError, OSError):       # the parent is gone
+            return
+        try:
+            conn.send((True, function(*args)))
+        except Exception as e:
+            conn.send((False, f"{type(e).__name__}: {e}"))

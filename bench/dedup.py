@@ -1,16 +1,23 @@
 """Deduplication benchmark: signing speed per core, and clustering time and peak memory at scale.
 
     python bench/dedup.py [--sizes 1000000 10000000] [--docs 600]
+                          [--distributed-sizes 10000000 50000000] [--executors local:1 local:2 ray:2]
 
 1. Signatures/s on one core over real web text (../shared/data), ours (datasketch `update_batch`
    with shared permutations) against the plain per-shingle datasketch loop.
 2. Clustering over synthetic signatures (5% exact copies, 5% near copies sharing one band),
    each size in a fresh process so that its peak RSS is the clustering's own.
+3. The same, as the dataset command runs it: `deduplicate` with one task per fingerprint column
+   on an executor (`ray` starts a local Ray instance), each size and executor in a fresh process.
+   Wall time of the edge tasks and of the driver's part (components, keepers), peak RSS of the
+   driver and of the largest task process, and the driver's growth per document (its peak less
+   what it held before dedup started) - the figure that bounds a run's size on one driver.
 """
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import resource
 import subprocess
@@ -21,8 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The repo root replaces this script's folder on the path: no script in bench/ can shadow a package.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 from pipeline.dedup.signatures import Signer, normalise, shingles  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -90,6 +99,74 @@ def cluster_in_this_process(folder: str, bands: int) -> None:
                       "dropped": int((~clusters["kept"]).sum())}))
 
 
+def _measured_task(fn, **kwargs):
+    """A task as the bench runs it: its result, and the peak RSS of the process that ran it."""
+    return fn(**kwargs), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class MeasuredExecutor:
+    """An executor that also notes the tasks' wall time and each task process's peak RSS."""
+
+    def __init__(self, pool):
+        self.pool, self.task_seconds, self.task_peaks = pool, 0.0, []
+
+    def run(self, fn, tasks, label, **options):
+        started = time.perf_counter()
+        results = self.pool.run(_measured_task, [dict(fn=fn, **task) for task in tasks], label, **options)
+        self.task_seconds += time.perf_counter() - started
+        self.task_peaks += [r[1] for r in results if isinstance(r, tuple)]
+        return [r[0] if isinstance(r, tuple) else r for r in results]
+
+
+def distributed_in_this_process(folder: str, executor: str, workers: int, bands: int) -> None:
+    from pipeline.dedup.clusters import deduplicate
+    from pipeline.executors import make_executor
+    from pipeline.layout import RunLayout
+
+    run = RunLayout(folder)
+    pool = MeasuredExecutor(make_executor(executor, workers))
+    try:
+        pool.run(time.time, [{}], "start the executor")     # Ray connects lazily: not dedup's memory
+        pool.task_seconds, pool.task_peaks = 0.0, []
+        held_before = psutil.Process().memory_info().rss
+        started = time.perf_counter()
+        clusters = deduplicate(run, bands, pool)
+        seconds = time.perf_counter() - started
+    finally:
+        pool.pool.close()
+    n = sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in (run.root / "minhash").glob("*.parquet"))
+    driver_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": seconds, "task_seconds": pool.task_seconds, "driver_peak_gb": driver_peak / 1e9,
+                      "task_peak_gb": max(pool.task_peaks) / 1e9, "driver_bytes_per_doc": (driver_peak - held_before) / n,
+                      "dropped": int((~clusters["kept"]).sum()),
+                      "sha256": hashlib.sha256(run.clusters.read_bytes()).hexdigest()}))
+
+
+def bench_distributed(sizes: list[int], executors: list[str], bands: int = 14) -> None:
+    print("clustering as `refinery dataset` runs it: one task per fingerprint column on an executor,\n"
+          "components and keepers on the driver; each size and executor in a fresh process:")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "minhash").mkdir()
+            make_signatures(Path(folder) / "minhash", n, bands)
+            hashes = set()
+            for spec in executors:
+                executor, workers = spec.split(":")
+                done = subprocess.run([sys.executable, __file__, "--distributed-folder", folder, "--executor", executor,
+                                       "--workers", workers], capture_output=True, text=True)
+                if done.returncode:
+                    print(f"  {n:>11,} docs, {spec:8}: failed (exit {done.returncode}): "
+                          f"{(done.stderr.strip().splitlines() or ['killed, out of memory?'])[-1]}")
+                    continue
+                r = json.loads(done.stdout.strip().splitlines()[-1])
+                hashes.add(r["sha256"])
+                print(f"  {n:>11,} docs, {spec:8}: {r['seconds']:6.1f} s (edge tasks {r['task_seconds']:5.1f} s, "
+                      f"driver {r['seconds'] - r['task_seconds']:5.1f} s), peak RSS driver {r['driver_peak_gb']:.2f} GB, "
+                      f"largest task process {r['task_peak_gb']:.2f} GB; driver +{r['driver_bytes_per_doc']:.0f} "
+                      f"bytes/doc, {r['dropped']:,} copies found")
+            print(f"  {n:>11,} docs: {'the same' if len(hashes) == 1 else 'DIFFERENT'} clusters.parquet on every executor")
+
+
 def bench_clustering(sizes: list[int], bands: int = 14) -> None:
     print("clustering synthetic signatures (14 bands), each in a fresh process:")
     for n in sizes:
@@ -106,16 +183,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--docs", type=int, default=600, help="real documents to sign")
+    ap.add_argument("--distributed-sizes", type=int, nargs="*", default=[10_000_000, 50_000_000])
+    ap.add_argument("--executors", nargs="+", default=["local:1", "local:2", "ray:2"], help="EXECUTOR:WORKERS")
     ap.add_argument("--cluster-folder", help=argparse.SUPPRESS)
+    ap.add_argument("--distributed-folder", help=argparse.SUPPRESS)
+    ap.add_argument("--executor", help=argparse.SUPPRESS)
+    ap.add_argument("--workers", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.cluster_folder:
         cluster_in_this_process(args.cluster_folder, 14)
+        return
+    if args.distributed_folder:
+        distributed_in_this_process(args.distributed_folder, args.executor, args.workers, 14)
         return
     if SHARED.is_dir():
         bench_signing(args.docs)
     else:
         print(f"skipping the signing benchmark: {SHARED} is absent")
     bench_clustering(args.sizes)
+    bench_distributed(args.distributed_sizes, args.executors)
 
 
 if __name__ == "__main__":

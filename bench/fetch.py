@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,12 +24,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.shared_corpus import corpus_folder  # noqa: E402
 from pipeline.fetch import fetch_crawl  # noqa: E402
 from pipeline.sources.remote import RemoteFile  # noqa: E402
 from pipeline.sources.retry import RetryPolicy  # noqa: E402
 from tests.crawl_server import CrawlServer, Faults  # noqa: E402
 
-SHARED = REPO.parent / "shared"
 POLICY = RetryPolicy(backoff=0.01, max_backoff=0.05, stall_timeout=0.5)
 SCENARIOS = {"clean": Faults(),
              "storm": Faults(throttle=0.25, cut=0.25, seed=1),
@@ -64,12 +63,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="make_corpus --scale when building one")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(args.corpus) if args.corpus else Path(tmp) / "corpus"
-        if not args.corpus:
-            if not (SHARED / "tools" / "make_corpus.py").exists():
-                sys.exit(f"no --corpus given and {SHARED} is absent: nothing to benchmark on")
-            subprocess.run([sys.executable, str(SHARED / "tools" / "make_corpus.py"), str(corpus), "--seed", "0",
-                            "--scale", str(args.scale)], check=True, capture_output=True)
+        corpus = corpus_folder(args.corpus, tmp, scale=args.scale)
         warcs = sorted(corpus.glob("*.warc.gz"))
         started = time.perf_counter()
         for warc in warcs:

@@ -11,7 +11,6 @@ text after that.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,12 +19,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.shared_corpus import corpus_folder  # noqa: E402
 from pipeline.read import read_warc  # noqa: E402
 from pipeline.recipe import load_recipe  # noqa: E402
 from pipeline.tasks import map_steps  # noqa: E402
-
-SHARED = REPO.parent / "shared"
-
 
 def timed_reader(path: str, max_bytes: int, totals: dict):
     it = read_warc(path, max_bytes)
@@ -67,12 +64,7 @@ def main() -> None:
     ap.add_argument("--recipe", default=str(REPO / "recipes" / "fineweb.toml"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(args.corpus) if args.corpus else Path(tmp)
-        if not args.corpus:
-            if not (SHARED / "tools" / "make_corpus.py").exists():
-                sys.exit(f"no --corpus given and {SHARED} is absent: nothing to benchmark on")
-            subprocess.run([sys.executable, str(SHARED / "tools" / "make_corpus.py"), tmp, "--seed", "0"],
-                           check=True, capture_output=True)
+        corpus = corpus_folder(args.corpus, tmp)
         paths = sorted(str(p) for p in corpus.glob("*.warc.gz"))[: args.files]
         started = time.perf_counter()
         totals = run(paths, args.recipe)

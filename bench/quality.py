@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,12 +18,10 @@ import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.shared_corpus import corpus_folder  # noqa: E402
 from pipeline.dataset import run_dataset  # noqa: E402
 from pipeline.document import doc_id_for  # noqa: E402
 from pipeline.recipe import load_recipe  # noqa: E402
-
-SHARED = REPO.parent / "shared"
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -34,10 +31,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(args.corpus or Path(tmp) / "corpus")
-        if not args.corpus:
-            subprocess.run([sys.executable, str(SHARED / "tools" / "make_corpus.py"), str(corpus),
-                            "--seed", str(args.seed)], check=True, capture_output=True)
+        corpus = corpus_folder(args.corpus, tmp, seed=args.seed)
         recipe = load_recipe(args.recipe)
         run = run_dataset([str(corpus / "*.warc.gz")], str(Path(tmp) / "run"), recipe, args.workers)
         ledger = pl.read_parquet(run.ledger_glob)

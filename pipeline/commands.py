@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .executors import EXECUTORS
 from .recipe import describe, load_recipe
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
@@ -24,6 +25,11 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="RUN", help="the run folder")
     p.add_argument("--recipe", default=str(RECIPES / "fineweb.toml"), help="a recipe TOML (default: %(default)s)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: %(default)s)")
+    p.add_argument("--executor", choices=EXECUTORS, default="local",
+                   help="local: a process pool (default); ray: Ray tasks, on a local Ray instance of --workers "
+                        "CPUs, or on the cluster at --ray-address")
+    p.add_argument("--ray-address", metavar="auto|HOST:PORT",
+                   help="the Ray cluster to run on ('auto': the one this machine belongs to)")
     p.add_argument("--strict", action="store_true",
                    help="stop at a corrupt record or a file that is not a WARC (default: skip it, count it, report it)")
     _add_network(p)
@@ -89,7 +95,8 @@ def dataset(args) -> int:
     if not args.input and not args.input_list:
         raise RefineryError("give the inputs with --input or --input-list")
     run_dataset(args.input, args.out, load_recipe(args.recipe), args.workers, input_list=args.input_list,
-                limit=args.limit, sample_seed=args.sample_seed, retry=_policy(args), strict=args.strict)
+                limit=args.limit, sample_seed=args.sample_seed, retry=_policy(args), strict=args.strict,
+                executor=args.executor, ray_address=args.ray_address)
     return 0
 
 

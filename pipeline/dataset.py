@@ -19,7 +19,7 @@ import polars as pl
 
 from .dedup.clusters import deduplicate
 from .dedup.signatures import Signer
-from .errors import IncompleteRun, RefineryError, SourceError
+from .errors import IncompleteRun, RefineryError, ShardFailed, SourceError
 from .executors import make_executor
 from .layout import RunLayout
 from .recipe import Recipe
@@ -77,12 +77,22 @@ def _probe(url: str, policy: RetryPolicy) -> int | None:
 
 def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, executor: str = "local",
                 input_list: str | None = None, limit: int | None = None, sample_seed: int | None = None,
-                retry: RetryPolicy | None = None, strict: bool = False) -> RunLayout:
-    run = RunLayout(out)
+                retry: RetryPolicy | None = None, strict: bool = False, ray_address: str | None = None) -> RunLayout:
+    run = RunLayout(os.path.abspath(out))      # tasks may run on other machines, in other folders
     retry = retry or RetryPolicy()
     sources = expand_inputs(inputs, input_list, limit, sample_seed, retry)
     prepare_run(run, sources, recipe)
-    pool = make_executor(executor, workers)
+    pool = make_executor(executor, workers, ray_address)
+    try:
+        _run_phases(run, sources, recipe, pool, retry, strict)
+    finally:
+        pool.close()
+    print_summary(run)
+    return run
+
+
+def _run_phases(run: RunLayout, sources: list[str], recipe: Recipe, pool, retry: RetryPolicy, strict: bool) -> None:
+    """map over every shard, then dedup across them, then final over every shard."""
     todo = [s for s in range(len(sources)) if not run.is_done("map", s)]
     print(f"refinery dataset: {len(sources)} shard(s), {len(sources) - len(todo)} already done, "
           f"recipe {recipe.name!r}: read -> {' -> '.join(recipe.steps)}")
@@ -90,24 +100,25 @@ def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, execu
                   retry=retry.to_dict(), strict=strict) for s in todo]
     results = pool.run(map_shard, tasks, "read+filter", count="bytes",
                        total=probe_inputs([sources[s] for s in todo], retry) if todo else 0)
-    failed = [(task["shard"], task["source"], r) for task, r in zip(tasks, results) if isinstance(r, SourceError)]
+    failed = [(task["shard"], task["source"], r) for task, r in zip(tasks, results) if isinstance(r, ShardFailed)]
     if failed:
         raise IncompleteRun(describe_failures(failed, len(sources)))
     if recipe.dedup and not run.is_done("dedup"):
         print("dedup: clustering signatures across all shards ...")
-        clusters = deduplicate(run, Signer(**recipe.params_for("dedup")).bands)
+        clusters = deduplicate(run, Signer(**recipe.params_for("dedup")).bands, pool)
         dropped = clusters.filter(~pl.col("kept")).height
         print(f"dedup: {clusters['cluster'].n_unique():,} clusters, {dropped:,} copies to drop")
         run.mark_done("dedup")
     todo = [s for s in range(len(sources)) if not run.is_done("final", s)]
-    pool.run(final_shard, [dict(run_root=str(run.root), shard=s, recipe_text=recipe.source) for s in todo],
-             "final")
-    print_summary(run)
-    return run
+    results = pool.run(final_shard, [dict(run_root=str(run.root), shard=s, recipe_text=recipe.source) for s in todo],
+                       "final")
+    failed = [(s, str(run.docs(s)), r) for s, r in zip(todo, results) if isinstance(r, ShardFailed)]
+    if failed:
+        raise IncompleteRun(describe_failures(failed, len(sources)))
 
 
-def describe_failures(failed: list[tuple[int, str, SourceError]], shards: int, shown: int = 20) -> str:
-    lines = [f"{len(failed)} of {shards} shard(s) could not be read to the end and are left unfinished:"]
+def describe_failures(failed: list[tuple[int, str, ShardFailed]], shards: int, shown: int = 20) -> str:
+    lines = [f"{len(failed)} of {shards} shard(s) could not be finished and are left unfinished:"]
     lines += [f"  shard {shard}: {error}" for shard, _, error in failed[:shown]]
     if len(failed) > shown:
         lines.append(f"  ... and {len(failed) - shown} more")

@@ -5,14 +5,23 @@ class RefineryError(Exception):
     exit_code = 2
 
 
-class SourceError(RefineryError):
+class ShardFailed(RefineryError):
+    """A shard could not be finished. It is left unfinished (no completion marker) while the
+    other shards go on; the run then exits non-zero naming it, and a rerun retries it."""
+
+
+class SourceError(ShardFailed):
     """One input could not be read to its end: not found, unreachable, or cut for good after
-    every retry. Its shard is left unfinished (no completion marker) while the other shards go
-    on; the run then exits non-zero naming it, and a rerun retries it."""
+    every retry."""
+
+
+class WorkerDied(ShardFailed):
+    """The process running a shard died (killed, out of memory) more often than the shard's
+    retries allow."""
 
 
 class IncompleteRun(RefineryError):
-    """Some shards failed (each a SourceError); the rest of the run is done and kept."""
+    """Some shards failed (each a ShardFailed); the rest of the run is done and kept."""
 
     exit_code = 1
 

@@ -45,7 +45,11 @@ class IsolatedCall:
         child = self._start()
         process = psutil.Process(child.pid)
         used_before, started = _cpu(process), time.monotonic()
-        self._conn.send(args)
+        try:
+            self._conn.send(args)
+        except OSError:                   # the child died before it took the call
+            self.close()
+            raise ChildCrashed(f"the child process died (exit code {child.exitcode})") from None
         while not self._conn.poll(POLL_SECONDS):
             if not child.is_alive():
                 self.close()
@@ -58,7 +62,7 @@ class IsolatedCall:
                 raise CallTimedOut(f"killed after {self.wall_seconds:g} s without an answer")
         try:
             ok, value = self._conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             self.close()
             raise ChildCrashed("the child process died while answering") from None
         if ok:

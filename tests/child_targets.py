@@ -31,3 +31,26 @@ def sleep_then_mark(seconds: float, marker: str) -> int:
 
 def raise_now(message: str) -> int:
     raise ValueError(message)
+
+
+def die_first(marker_dir: str, attempts_to_kill: int) -> int:
+    """Kill its own process on the first `attempts_to_kill` attempts (a worker lost mid-task),
+    then succeed. Attempts are counted by marker files."""
+    attempt = len(os.listdir(marker_dir)) + 1
+    open(os.path.join(marker_dir, str(attempt)), "w").close()
+    if attempt <= attempts_to_kill:
+        os.kill(os.getpid(), 9)
+    return attempt
+
+
+def case(kind: str, **kwargs):
+    """One task function for the executor tests' cases."""
+    if kind == "square":
+        return square(kwargs["x"])
+    if kind == "die":
+        return die_first(kwargs["marker_dir"], kwargs["kills"])
+    if kind == "source":
+        from pipeline.errors import SourceError
+
+        raise SourceError(f"input {kwargs['x']} cut for good")
+    return raise_now(kwargs["message"])

@@ -3,9 +3,17 @@ need it skip with a message saying so where it is absent."""
 from __future__ import annotations
 
 import io
+import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+# Ray reads its authentication settings when it is first imported, so they are set here, before
+# any test imports it: one token for the test clusters' nodes and the drivers that join them.
+os.environ.setdefault("RAY_AUTH_MODE", "token")
+os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
@@ -81,3 +89,25 @@ def small_crawl(tmp_path_factory) -> list[Path]:
                        [{"url": f"https://{'news' if j % 2 else 'blog'}.site{i}.test/{topic}", "body": article(topic)}
                         for j, topic in enumerate(TOPICS[3 * i:3 * i + 3])])
             for i in range(4)]
+
+
+def dataset_command(*args) -> list[str]:
+    return [sys.executable, "-m", "pipeline.cli", "dataset", *args]
+
+
+@pytest.fixture(scope="session")
+def dedup_recipe(tmp_path_factory) -> Path:
+    """The mechanics recipe for every language, with dedup: a global step between the phases."""
+    path = tmp_path_factory.mktemp("recipe") / "recipe.toml"
+    path.write_text(MECHANICS_RECIPE.replace('["extract", "language"]', '["extract", "language", "dedup"]')
+                    .replace('languages = ["en", "fr"]', "languages = []"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def uninterrupted(tmp_path_factory, corpus, dedup_recipe) -> Path:
+    """The corpus through `dedup_recipe` with the local executor, once: what other runs must equal."""
+    whole = tmp_path_factory.mktemp("whole") / "run"
+    subprocess.run(dataset_command("--input", str(corpus / "*.warc.gz"), "--out", str(whole), "--recipe",
+                                   str(dedup_recipe), "--workers", "1"), cwd=REPO, check=True, capture_output=True)
+    return whole

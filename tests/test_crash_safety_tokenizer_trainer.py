@@ -27,6 +27,7 @@ from pipeline.errors import RefineryError
 from tests.conftest import REPO
 from tests.test_tokenizer import real_documents, write_final
 from tokenizer.bpe import FILES as TOKENIZER_FILES
+from tokenizer.encode import PARTS
 from tokenizer.manifest import MANIFEST, check_shards
 from trainer.presets import PRESETS
 
@@ -118,20 +119,25 @@ def test_tokenizer_killed_while_writing_a_file_reruns_to_the_same_bytes(fresh_ru
     assert temp_files(fresh_run) == []
 
 
-@pytest.mark.parametrize("moment", ["training the BPE", "writing shards"])
+@pytest.mark.parametrize("moment", ["training the BPE", "encoding the parts", "writing shards"])
 def test_tokenizer_killed_unannounced_reruns_to_the_same_bytes(fresh_run, tokenized, tmp_path, moment):
     log = tmp_path / "stderr"
+    parts = fresh_run / "tokens" / PARTS
     if moment == "training the BPE":
         def now():  # the training progress bar has started
             return "train BPE" in log.read_text()
+    elif moment == "encoding the parts":
+        def now():  # a worker has begun writing a part's tokens, or finished one
+            return any(parts.glob("*.npy*"))
     else:
         def now():  # the first shard, under its temporary name or its own
             return any((fresh_run / "tokens").glob("*.bin*"))
     kill_when(refinery("tokenizer", str(fresh_run), *TOKENIZER_ARGS), now, log)
     assert not (fresh_run / "tokens" / MANIFEST).exists()
+    assert parts.exists() == (moment != "training the BPE")   # the killed run's part files, left behind
     run_to_end(refinery("tokenizer", str(fresh_run), *TOKENIZER_ARGS))
     assert tokenizer_outputs(fresh_run) == tokenizer_outputs(tokenized)
-    assert temp_files(fresh_run) == []
+    assert temp_files(fresh_run) == [] and not parts.exists()
 
 
 def test_a_finished_run_redone_with_other_settings_and_killed_keeps_no_stale_receipt(tokenized, tmp_path):

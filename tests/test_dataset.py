@@ -17,7 +17,7 @@ from pipeline.errors import RefineryError
 from pipeline.layout import RunLayout
 from pipeline.recipe import parse_recipe
 from pipeline.tasks import map_shard
-from tests.conftest import MECHANICS_RECIPE, REPO, article, write_warc
+from tests.conftest import MECHANICS_RECIPE, REPO, article, dataset_command, write_warc
 
 RECIPE = parse_recipe(MECHANICS_RECIPE)
 
@@ -98,7 +98,7 @@ def test_missing_input_is_a_clear_error(tmp_path):
 # ---- on a Common-Crawl-shaped corpus of real pages -------------------------------------------
 
 def refinery(*args) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", "dataset", *args]
+    return dataset_command(*args)
 
 
 def f1_4gram(pred: str, true: str) -> float:
@@ -111,23 +111,6 @@ def f1_4gram(pred: str, true: str) -> float:
         return 0.0
     precision, recall = common / sum(p.values()), common / sum(t.values())
     return 2 * precision * recall / (precision + recall)
-
-
-@pytest.fixture(scope="module")
-def dedup_recipe(tmp_path_factory) -> Path:
-    """Every language, and dedup: a global step to resume too."""
-    path = tmp_path_factory.mktemp("recipe") / "recipe.toml"
-    path.write_text(MECHANICS_RECIPE.replace('["extract", "language"]', '["extract", "language", "dedup"]')
-                    .replace('languages = ["en", "fr"]', "languages = []"))
-    return path
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory, corpus, dedup_recipe) -> Path:
-    whole = tmp_path_factory.mktemp("whole") / "run"
-    subprocess.run(refinery("--input", str(corpus / "*.warc.gz"), "--out", str(whole), "--recipe", str(dedup_recipe),
-                            "--workers", "1"), cwd=REPO, check=True, capture_output=True)
-    return whole
 
 
 def final_docs(run: Path) -> pl.DataFrame:

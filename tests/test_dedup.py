@@ -1,12 +1,22 @@
 import json
+import shutil
 
+import numpy as np
 import polars as pl
 import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from pipeline.dedup.clusters import find_clusters
-from pipeline.dedup.signatures import Signer, normalise, shingles
+from pipeline.dataset import run_dataset
+from pipeline.dedup.clusters import (_components, band_edges, deduplicate, edges_folder, find_clusters,
+                                     signature_paths)
+from pipeline.dedup.signatures import SignatureSink, Signer, normalise, shingles
 from pipeline.document import Document
-from pipeline.dedup.signatures import SignatureSink
+from pipeline.errors import IncompleteRun, WorkerDied
+from pipeline.executors import make_executor
+from pipeline.layout import RunLayout
+from pipeline.recipe import load_recipe, parse_recipe
+from tests.conftest import MECHANICS_RECIPE, REPO, article, write_warc
 
 STORY = ("The river rose slowly through the night, and by morning the lower streets of the old town "
          "were under water. Volunteers filled sandbags while the mayor asked people to stay at home. "
@@ -33,6 +43,11 @@ def test_near_copies_share_a_band_and_different_texts_do_not():
     assert any(original[b] == near[b] for b in bands)
     assert not any(original[b] == other[b] for b in bands)
     assert signer.sign(STORY.upper() + "  ")["exact"] == signer.sign(STORY)["exact"]
+
+
+FRENCH_PAGE = ("<html><body><article>" + "<p>Le conseil municipal a approuvé le nouveau budget de la "
+               "bibliothèque après un long débat, et les habitants ont salué cette décision.</p>" * 8
+               + "</article></body></html>").encode()
 
 
 def write_signatures(tmp_path, shards: list[list[tuple]]):
@@ -87,21 +102,104 @@ def test_no_signatures_gives_an_empty_table():
     assert find_clusters([], bands=14).height == 0
 
 
+def test_merging_edges_one_column_at_a_time_finds_the_components_of_all_edges_at_once():
+    rng = np.random.default_rng(0)
+    n = 3000
+    batches = [(rng.integers(0, n, 400), rng.integers(0, n, 400)) for _ in range(6)]
+    labels = _components(n, batches)
+    src, dst = (np.concatenate(ends) for ends in zip(*batches))
+    _, expected = connected_components(coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)), directed=False)
+    assert 1 < len(set(expected)) < n - 1000                 # many merges, not one giant cluster
+    assert len(set(zip(labels, expected))) == len(set(labels)) == len(set(expected))   # the same partition
+
+
+def test_band_tasks_on_two_local_workers_give_the_clusters_of_one_process(tmp_path):
+    """`refinery dataset` runs dedup's band tasks on its executor (local, 2 workers): clusters.parquet
+    equals the clusters computed in one process from the same signatures, and the edge files are
+    gone once it is written."""
+    (tmp_path / "in").mkdir()
+    story, tides = article("floods", 14), article("tides", 14)
+    write_warc(tmp_path / "in" / "a.warc.gz", [{"url": "https://a.test/story", "body": story},
+                                               {"url": "https://a.test/tides", "body": tides}])
+    write_warc(tmp_path / "in" / "b.warc.gz", [{"url": "https://mirror.test/story", "body": story},
+                                               {"url": "https://b.test/tides?print=1",
+                                                "body": tides.replace(b"Paragraph 3 adds", b"Paragraph three adds")}])
+    write_warc(tmp_path / "in" / "c.warc.gz", [{"url": "https://c.test/archive/2024/story", "body": story},
+                                               {"url": "https://c.test/budget", "body": FRENCH_PAGE}])
+    recipe = parse_recipe(MECHANICS_RECIPE.replace('["extract", "language"]', '["extract", "language", "dedup"]'))
+    run = run_dataset([str(tmp_path / "in")], str(tmp_path / "run"), recipe, workers=2)
+    clusters = pl.read_parquet(run.clusters)
+    assert clusters.equals(find_clusters(signature_paths(run.root), bands=14))
+    assert sorted(clusters["match"]) == ["", "", "exact", "exact", "minhash"]
+    assert sorted(clusters.filter(pl.col("kept"))["cluster_size"]) == [2, 3]
+    assert run.is_done("dedup") and not edges_folder(run.root).exists()
+
+
+def test_a_rerun_keeps_finished_edge_files_and_clears_what_killed_tasks_left(tmp_path):
+    run = RunLayout(tmp_path / "run")
+    write_signatures(run.root / "minhash", [[("a", STORY * 4), ("b", STORY * 4)], [("c", STORY * 4 + " The end.")]])
+    finished = band_edges(str(run.root), "exact")
+    written = (tmp_path / "run" / "dedup" / "edges" / "exact.npy").stat()
+    stale = edges_folder(run.root) / ".band_00.npy.4242.tmp"
+    stale.write_bytes(b"half an array")
+    assert band_edges(str(run.root), "exact") == finished
+    assert (tmp_path / "run" / "dedup" / "edges" / "exact.npy").stat().st_mtime_ns == written.st_mtime_ns
+    clusters = deduplicate(run, 14, make_executor("local", 1))
+    assert not stale.exists() and not edges_folder(run.root).exists()
+    assert clusters.equals(find_clusters(signature_paths(run.root), bands=14))
+    assert clusters["match"].to_list() == ["", "exact", "minhash"]
+
+
+def test_a_band_task_that_keeps_dying_fails_dedup_naming_its_column(tmp_path):
+    class DyingWorkers:          # an executor whose workers die on every attempt (killed, out of memory)
+        def run(self, fn, tasks, label, **_):
+            return [WorkerDied("its worker process died 3 times") if t["column"] == "band_03" else fn(**t)
+                    for t in tasks]
+
+    run = RunLayout(tmp_path / "run")
+    write_signatures(run.root / "minhash", [[("a", STORY * 4), ("b", STORY * 4)]])
+    with pytest.raises(IncompleteRun, match="band_03: its worker process died 3 times"):
+        deduplicate(run, 14, DyingWorkers())
+    assert not run.clusters.exists() and (edges_folder(run.root) / "band_02.npy").exists()
+
+
+@pytest.fixture(scope="module")
+def fineweb_run(tmp_path_factory, corpus) -> RunLayout:
+    """The make_corpus corpus through recipes/fineweb.toml with the local executor and 2 workers."""
+    return run_dataset([str(corpus / "*.warc.gz")], str(tmp_path_factory.mktemp("fineweb") / "run"),
+                       load_recipe(REPO / "recipes" / "fineweb.toml"), workers=2)
+
+
 @pytest.mark.slow
-def test_fineweb_recipe_finds_the_corpus_copies(tmp_path, corpus):
+def test_band_split_clusters_of_a_real_corpus_run_equal_one_process(fineweb_run):
+    clusters = pl.read_parquet(fineweb_run.clusters)
+    assert clusters.equals(find_clusters(signature_paths(fineweb_run.root), bands=14))
+    assert {"exact", "minhash"} <= set(clusters["match"]) and clusters["shard"].n_unique() > 1
+
+
+@pytest.mark.slow
+def test_band_tasks_on_ray_write_the_same_clusters_file(fineweb_run, tmp_path):
+    run = RunLayout(tmp_path / "run")
+    shutil.copytree(fineweb_run.root / "minhash", run.root / "minhash")
+    pool = make_executor("ray", 2)
+    try:
+        deduplicate(run, 14, pool)
+    finally:
+        pool.close()
+    assert run.clusters.read_bytes() == fineweb_run.clusters.read_bytes()
+
+
+@pytest.mark.slow
+def test_fineweb_recipe_finds_the_corpus_copies(fineweb_run, corpus):
     """On a make_corpus corpus, among documents that reached dedup: recall of exact copies >= 0.95
     and of near copies >= 0.90. Precision: at least 97% of dropped documents are copies of the one
     kept, by the corpus's truth or by measured 5-gram Jaccard >= 0.7 (the source data itself holds
     some pages twice, under two truth clusters)."""
     import itertools
 
-    from pipeline.dataset import run_dataset
     from pipeline.document import doc_id_for
-    from pipeline.recipe import load_recipe
-    from tests.conftest import REPO
 
-    run = run_dataset([str(corpus / "*.warc.gz")], str(tmp_path / "run"),
-                      load_recipe(REPO / "recipes" / "fineweb.toml"), workers=2)
+    run = fineweb_run
     truth = {doc_id_for(t["record_id"], t["warc"], 0): t for t in map(json.loads, open(corpus / "truth.jsonl"))}
     reached = set(pl.read_parquet(run.root / "minhash" / "*.parquet")["doc_id"])
     clusters = pl.read_parquet(run.clusters)

@@ -1,6 +1,5 @@
 """The reader over mutated real WARC bytes: a property test (hypothesis) and a bounded run of
 the atheris fuzz target. Never a crash, never a hang, never a record that is not in the file."""
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -1,7 +1,10 @@
 """The tokenizer step end to end on a small run folder of real web text: the files the trainer
-reads, shards that decode back to the final documents, the split, and the compression report."""
+reads, shards that decode back to the final documents, the split, the compression report, and
+the same shards whatever executor and number of workers encoded them."""
 import json
 import hashlib
+import shutil
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +14,10 @@ from tokenizers import Tokenizer
 
 from pipeline.cli import main
 from pipeline.document import DOC_COLUMNS
+from pipeline.errors import RefineryError, WorkerDied
 from tokenizer.bpe import BOS, split_pattern, train_bpe
 from tokenizer.corpus import final_parts, split_documents
+from tokenizer.encode import PARTS, encode_part, part_file, write_token_shards
 from tokenizer.encoders import hf_encoder, tiktoken_encoder, tiktoken_from_hf
 from tokenizer.manifest import check_shards
 from tokenizer.shards import open_shard, read_header
@@ -119,12 +124,85 @@ def test_decoding_the_shards_gives_back_the_final_documents(built):
         assert decoded == expected
 
 
+def test_the_shards_are_the_documents_encoded_one_after_another(built):
+    """What the step did before it encoded in parallel, in a few lines: every document of every
+    part in turn, BOS first, on its side. The parallel step must write exactly this stream."""
+    run, documents, meta = built
+    tokenizer = Tokenizer.from_file(str(run / "tokenizer" / "tokenizer.json"))
+    val_ids = split_documents(final_parts(run), 0.1).val_ids
+    in_order = documents[0::2] + documents[1::2]
+    for side in ("train", "val"):
+        docs = [d["text"] for d in in_order if (d["id"] in val_ids) == (side == "val")]
+        stream = list(chain.from_iterable([meta["bos_id"], *ids] for ids in hf_encoder(tokenizer)(docs)))
+        assert read_side(run, side).tolist() == stream
+    assert not (run / "tokens" / PARTS).exists()                    # the per-part arrays are gone
+
+
+def copy_trained(run: Path, folder: Path) -> Path:
+    """The run's final parts and its trained tokenizer: a rerun reuses the training, and only encodes."""
+    for sub in ("final", "tokenizer"):
+        shutil.copytree(run / sub, folder / sub)
+    return folder
+
+
+@pytest.mark.parametrize("executor, workers", [
+    ("local", 1),                                   # one worker encodes both parts, one after the other
+    ("local", 2),
+    pytest.param("ray", 2, marks=pytest.mark.slow),  # a local Ray instance
+])
+def test_every_executor_and_number_of_workers_writes_the_same_shards(built, tmp_path, capsys, executor, workers):
+    run = built[0]
+    again = copy_trained(run, tmp_path / "run")
+    assert main(["tokenizer", str(again), "--vocab-size", str(VOCAB), "--shard-tokens", "20000",
+                 "--val-fraction", "0.1", "--executor", executor, "--workers", str(workers)]) == 0
+    assert "reused, an earlier run trained it" in capsys.readouterr().out
+    expected = {p.name: p.read_bytes() for p in (run / "tokens").iterdir()}
+    assert {p.name: p.read_bytes() for p in (again / "tokens").iterdir()} == expected   # no .parts left either
+    meta = json.loads((again / "tokenizer" / "meta.json").read_text())
+    assert (meta["encoding"]["executor"], meta["encoding"]["workers"]) == (executor, workers)
+
+
+def test_either_encoder_writes_the_same_part_arrays(built, tmp_path):
+    """The driver picks HF or tiktoken once; a task builds the one it was told, with the same ids,
+    and puts each of its part's documents on the side the split gave it."""
+    run, _, meta = built
+    part, tokenizer_json = final_parts(run)[0], str(run / "tokenizer" / "tokenizer.json")
+    val_ids = split_documents(final_parts(run), 0.1).part_val_ids[0]
+    assert 0 < len(val_ids) < 60
+    arrays = {}
+    for encoder in ("hf", "tiktoken"):
+        (tmp_path / encoder).mkdir()
+        assert encode_part(str(part), tokenizer_json, encoder, val_ids, 1, str(tmp_path / encoder)) == 60
+        arrays[encoder] = [np.load(part_file(tmp_path / encoder, part, side)) for side in ("train", "val")]
+    assert all(np.array_equal(h, t) for h, t in zip(arrays["hf"], arrays["tiktoken"]))
+    assert [(side == meta["bos_id"]).sum() for side in arrays["hf"]] == [60 - len(val_ids), len(val_ids)]
+
+
+class FirstPartDies:
+    """An executor whose worker dies on the first part, past its retries; the others run here."""
+
+    def run(self, fn, tasks, label, count="docs", total=None):
+        return [WorkerDied("its worker process died 3 times")] + [fn(**kwargs) for kwargs in tasks[1:]]
+
+
+def test_a_part_that_could_not_be_encoded_stops_the_step_before_any_shard(built, tmp_path):
+    run = copy_trained(built[0], tmp_path / "run")
+    parts = final_parts(run)
+    with pytest.raises(RefineryError, match=r"could not encode.*\n  part-00000.parquet: its worker process died"):
+        write_token_shards(parts, split_documents(parts, 0.1), run / "tokenizer" / "tokenizer.json", "tiktoken",
+                           VOCAB, run / "tokens", 20_000, FirstPartDies(), 1)
+    assert not list((run / "tokens").glob("*.bin"))
+
+
 def test_split_is_by_id_and_never_leaves_validation_empty(tmp_path):
     documents = real_documents(60)
     write_final(tmp_path / "one", documents, parts=1)
     write_final(tmp_path / "three", documents, parts=3)
-    one = split_documents(final_parts(tmp_path / "one"), 0.2)
-    assert one.val_ids == split_documents(final_parts(tmp_path / "three"), 0.2).val_ids
+    one, three = (split_documents(final_parts(tmp_path / name), 0.2) for name in ("one", "three"))
+    assert one.val_ids == three.val_ids
+    # each encoding task is told the validation ids of its own part
+    for index, held_out in enumerate(three.part_val_ids):
+        assert set(held_out) == one.val_ids & {d["id"] for d in documents[index::3]}
     assert 0 < len(one.val_ids) < 60
     assert one.documents == 60
     assert one.total_bytes == sum(len(d["text"].encode()) for d in documents)

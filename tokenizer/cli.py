@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from pipeline.errors import RefineryError
+from pipeline.executors import EXECUTORS
 
 from .bpe import SPECIAL_TOKENS
 from .manifest import MANIFEST
@@ -25,6 +27,14 @@ def register(subparsers) -> None:
                    help=f"tokens per shard file (default {DEFAULT_SHARD_TOKENS:,})")
     p.add_argument("--val-fraction", type=float, default=DEFAULT_VAL_FRACTION,
                    help=f"share of documents held out for validation (default {DEFAULT_VAL_FRACTION})")
+    p.add_argument("--executor", choices=EXECUTORS, default="local",
+                   help="what encodes the final parts, one task per part (training runs here either way): "
+                        "local: a process pool (default); ray: Ray tasks, on a local Ray instance of --workers "
+                        "CPUs, or on the cluster at --ray-address (whose nodes must all see RUN at the same path)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="parts encoded at once, each on cores/workers threads (default: %(default)s)")
+    p.add_argument("--ray-address", metavar="auto|HOST:PORT",
+                   help="the Ray cluster to run on ('auto': the one this machine belongs to)")
     p.set_defaults(func=run_tokenizer)
 
 
@@ -33,9 +43,10 @@ def run_tokenizer(args: argparse.Namespace) -> int:
         raise RefineryError(f"--vocab-size must be at least {MIN_VOCAB_SIZE}")
     if not 0 <= args.val_fraction < 1:
         raise RefineryError("--val-fraction must be in [0, 1)")
-    if args.shard_tokens < 1 or (args.max_chars is not None and args.max_chars < 1):
-        raise RefineryError("--shard-tokens and --max-chars must be positive")
-    meta = build_tokenizer(args.run, args.vocab_size, args.max_chars, args.shard_tokens, args.val_fraction)
+    if args.shard_tokens < 1 or args.workers < 1 or (args.max_chars is not None and args.max_chars < 1):
+        raise RefineryError("--shard-tokens, --workers and --max-chars must be positive")
+    meta = build_tokenizer(args.run, args.vocab_size, args.max_chars, args.shard_tokens, args.val_fraction,
+                           executor=args.executor, workers=args.workers, ray_address=args.ray_address)
     train, enc = meta["training"], meta["encoding"]
     if meta["vocab_size"] < args.vocab_size:
         print(f"the corpus gave only {meta['vocab_size']:,} tokens of the {args.vocab_size:,} asked for")
@@ -44,7 +55,8 @@ def run_tokenizer(args: argparse.Namespace) -> int:
           + (": reused, an earlier run trained it on the same final/ and settings" if train["reused"] else ""))
     for side, c in meta["shards"].items():
         print(f"{side}: {c['documents']:,} documents, {c['tokens']:,} tokens in {c['shards']} shard(s)")
-    print(f"encoded with {enc['encoder']} at {enc['shards_mb_s']} MB/s")
+    print(f"encoded with {enc['encoder']} at {enc['shards_mb_s']} MB/s ({enc['executor']} executor, "
+          f"{enc['workers']} worker(s) of {enc['threads_per_task']} thread(s))")
     if meta["val_bytes_per_token"]:
         print("bytes/token on held-out documents: "
               + ", ".join(f"{name} {bpt}" for name, bpt in meta["val_bytes_per_token"].items()))

@@ -50,6 +50,9 @@ class Split:
     val_ids: set[str]
     documents: int
     total_bytes: int  # UTF-8 bytes of all texts: the encoding progress bar's total
+    # per final part, in order: the validation ids it holds, all an encoding task of that part
+    # needs to know of the split (a part's share, not the whole set, travels to other machines)
+    part_val_ids: list[list[str]]
 
     def is_val(self, doc_id: str) -> bool:
         return doc_id in self.val_ids
@@ -63,8 +66,9 @@ def split_documents(parts: list[Path], val_fraction: float) -> Split:
     Reads only the id and the text lengths (polars streams the scan), not the texts themselves.
     """
     sizes = (
-        pl.scan_parquet(parts)
-        .select("id", pl.col("text").str.len_bytes().alias("bytes"))
+        pl.concat([pl.scan_parquet(part).select("id", pl.col("text").str.len_bytes().alias("bytes"),
+                                                 pl.lit(index, pl.UInt32).alias("part"))
+                   for index, part in enumerate(parts)])
         .collect(engine="streaming")
     )
     if sizes.height == 0:
@@ -75,7 +79,9 @@ def split_documents(parts: list[Path], val_fraction: float) -> Split:
     if len(ids) >= 2:
         n_val = min(max(n_val, 1), len(ids) - 1)
     val_ids = {ids[i] for i in np.argsort(scores, kind="stable")[:n_val]}
-    return Split(val_ids, sizes.height, int(sizes["bytes"].sum()))
+    held_out = sizes.filter(pl.col("id").is_in(list(val_ids)))   # every copy of a held-out id
+    part_val_ids = [held_out.filter(pl.col("part") == index)["id"].to_list() for index in range(len(parts))]
+    return Split(val_ids, sizes.height, int(sizes["bytes"].sum()), part_val_ids)
 
 
 def train_sample(parts: list[Path], split: Split, max_bytes: int) -> list[str]:

@@ -48,9 +48,20 @@ def hf_encoder(tokenizer: Tokenizer) -> Encode:
     return lambda texts: [e.ids for e in tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
 
 
-def tiktoken_encoder(encoding: tiktoken.Encoding) -> Encode:
+def tiktoken_encoder(encoding: tiktoken.Encoding, threads: int = THREADS) -> Encode:
     # encode_ordinary: special-token strings in documents are plain text here too
-    return lambda texts: encoding.encode_ordinary_batch(texts, num_threads=THREADS)
+    return lambda texts: encoding.encode_ordinary_batch(texts, num_threads=threads)
+
+
+def our_encoder(name: str, tokenizer: Tokenizer, threads: int = THREADS) -> Encode:
+    """Ours, the way `pick_faster` names it ("hf" or "tiktoken"), on `threads` threads."""
+    if name == "tiktoken":
+        return tiktoken_encoder(tiktoken_from_hf(tokenizer), threads)
+    # HF encodes on rayon's pool, which takes its size from this variable once per process, at
+    # the first encode: an encoding task sets it before that, so that its siblings on the same
+    # machine are not crowded out (a process that already encoded keeps its pool).
+    os.environ["RAYON_NUM_THREADS"] = str(threads)
+    return hf_encoder(tokenizer)
 
 
 def encoding_speed(encode: Encode, texts: list[str]) -> float:
@@ -65,7 +76,7 @@ def encoding_speed(encode: Encode, texts: list[str]) -> float:
 def pick_faster(tokenizer: Tokenizer, sample: list[str]) -> tuple[str, Encode, dict]:
     """Time HF against tiktoken-from-our-merges on `sample`; take tiktoken only if it gives the
     same ids as HF (tokenizer.json is the reference) and is faster. Returns (name, encode, figures)."""
-    candidates = {"hf": hf_encoder(tokenizer), "tiktoken": tiktoken_encoder(tiktoken_from_hf(tokenizer))}
+    candidates = {name: our_encoder(name, tokenizer) for name in ("hf", "tiktoken")}
     same_ids = candidates["hf"](sample) == candidates["tiktoken"](sample)
     speeds = {name: encoding_speed(encode, sample) for name, encode in candidates.items()}
     name = "tiktoken" if same_ids and speeds["tiktoken"] > speeds["hf"] else "hf"

@@ -13,10 +13,15 @@ RUN/tokenizer/training.json says an earlier run finished it on the same final pa
 same settings: training is the costly part and is deterministic, so reusing it gives the same
 bytes. Encoding is always redone in full: knowing where a shard starts takes encoding every
 document before it anyway, and encoding runs many times faster than training.
+
+Training runs here, on one machine; encoding runs one task per final part through an executor
+(a local process pool, or Ray on a cluster), and the shards are cut here from what the tasks
+wrote (encode.py), so every executor and number of workers gives the same bytes.
 """
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,12 +32,14 @@ import tokenizers
 from tokenizers import Tokenizer
 from tqdm import tqdm
 
+from pipeline.executors import make_executor
+
 from . import bpe
 from .atomic import atomic_output, remove_stale_temps, write_text_atomic
 from .compression import ALL, compression_table
 from .corpus import Split, final_parts, iter_batches, split_documents, train_sample
 from .encode import write_token_shards
-from .encoders import REFERENCES, pick_faster, reference_encoding, tiktoken_encoder
+from .encoders import REFERENCES, THREADS, pick_faster, reference_encoding, tiktoken_encoder
 from .manifest import MANIFEST, file_sha256, write_manifest
 from .shards import dtype_for_vocab
 
@@ -114,9 +121,12 @@ def _trained_tokenizer(parts: list[Path], split: Split, vocab_size: int, max_cha
 
 def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_chars: int | None = None,
                     shard_tokens: int = DEFAULT_SHARD_TOKENS, val_fraction: float = DEFAULT_VAL_FRACTION,
-                    digit_group: int = bpe.DIGIT_GROUP) -> dict:
-    """Runs the whole step and returns the contents of meta.json."""
-    run = Path(run)
+                    digit_group: int = bpe.DIGIT_GROUP, executor: str = "local", workers: int | None = None,
+                    ray_address: str | None = None) -> dict:
+    """Runs the whole step and returns the contents of meta.json. `executor` ("local" or "ray"),
+    `workers` (default: one per core) and `ray_address` say what encodes the final parts."""
+    run = Path(os.path.abspath(run))                # encoding tasks may run in other folders, on other machines
+    workers = workers or os.cpu_count() or 1
     parts = final_parts(run)
     tok_dir, tokens_dir, reports_dir = run / "tokenizer", run / "tokens", run / "reports"
     for folder in (tok_dir, tokens_dir, reports_dir):
@@ -135,8 +145,17 @@ def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_c
     encoder, encode, speeds = pick_faster(tokenizer, train_sample(parts, split, SPEED_SAMPLE_BYTES))
     print(f"encoders: HF {speeds['hf_encode_mb_s']} MB/s, tiktoken {speeds['tiktoken_encode_mb_s']} MB/s "
           f"(same ids: {speeds['tiktoken_same_ids']}); using {encoder}")
+    # Each task gets its share of this machine's threads: the workers run side by side. (On a
+    # cluster, whose nodes Ray fills with one task per CPU, this assumes nodes like this one.)
+    threads = max(1, THREADS // min(workers, len(parts)))
+    pool = make_executor(executor, workers, ray_address)
     start = time.perf_counter()
-    counts, shards = write_token_shards(parts, split, encode, bos_id, vocab, tokens_dir, shard_tokens)
+    try:
+        counts, shards = write_token_shards(parts, split, tok_dir / "tokenizer.json", encoder, vocab, tokens_dir,
+                                            shard_tokens, pool, threads)
+    finally:
+        pool.close()
+    # the wall time of the whole encode: starting the workers (seconds for Ray), encoding, cutting the shards
     encode_seconds = time.perf_counter() - start
 
     encoders = {"refinery": (encode, vocab)}
@@ -160,7 +179,8 @@ def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_c
         "token_dtype": str(dtype_for_vocab(vocab)),
         "shards": counts,
         "training": training,
-        "encoding": {**speeds, "shards_seconds": round(encode_seconds, 2),
+        "encoding": {**speeds, "executor": executor, "workers": workers, "threads_per_task": threads,
+                     "shards_seconds": round(encode_seconds, 2),
                      "shards_mb_s": round(split.total_bytes / 1e6 / encode_seconds, 2)},
         "val_bytes_per_token": {row["tokenizer"]: round(row["bytes_per_token"], 4)
                                 for row in report.filter(pl.col("lang") == ALL).iter_rows(named=True)},

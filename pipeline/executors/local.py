@@ -4,66 +4,93 @@ Workers are started with `spawn`, not `fork`: Polars, pyarrow and trafilatura st
 and forking a process with threads can deadlock. Each worker gets shared counters (bytes read,
 documents written, network retries) that the tasks advance as they go; the parent polls them
 for the bar.
+
+A worker that dies (killed, out of memory) breaks the whole pool: the shards it and its
+siblings were running are retried in a new pool, up to `retries` times each (a sibling's death
+counts against a shard too: a pool cannot tell them apart). Outputs are only ever renamed into
+place when whole, so a killed attempt leaves nothing that is read.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 import psutil
 from tqdm import tqdm
 
 from .. import progress
-from ..errors import SourceError
+from ..errors import ShardFailed, WorkerDied
 
 POLL_SECONDS = 0.5
 
 
 class LocalExecutor:
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, retries: int = 2):
         self.workers = max(1, workers)
+        self.retries = retries
 
     def run(self, fn, tasks: list[dict], label: str, count: str = "docs", total: int | None = None) -> list:
         """The bar counts `count` ("bytes" read or "docs" written), out of `total` when known.
-        Results come in task order. A task that raised SourceError has that error as its
-        result: its shard failed and the others go on. Any other exception stops the run."""
+        At most `workers` tasks are in flight at a time, so when a worker dies the pool breaks
+        only the shards that were running: each of those counts a death and is retried."""
         ctx = mp.get_context("spawn")
         counters = {name: ctx.Value("q", 0) for name in progress.COUNTERS}
         shown = counters["bytes_read" if count == "bytes" else "docs_written"]
         bar = tqdm(total=total, desc=label, unit="B" if count == "bytes" else " docs",
                    unit_scale=count == "bytes", dynamic_ncols=True, mininterval=POLL_SECONDS)
         started = time.monotonic()
-        pool = ProcessPoolExecutor(min(self.workers, len(tasks)) or 1, mp_context=ctx, initializer=progress.install,
-                                   initargs=(tuple(counters[name] for name in progress.COUNTERS),))
         results: list = [None] * len(tasks)
-        failed = 0
+        deaths = [0] * len(tasks)
+        queue, in_flight = deque(range(len(tasks))), {}
+        finished = failed = 0
+        pool, broken = None, False
         try:
-            futures = {pool.submit(fn, **kwargs): i for i, kwargs in enumerate(tasks)}
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
+            while queue or in_flight:
+                if pool is None or (broken and not in_flight):
+                    if pool is not None:
+                        pool.shutdown()
+                    pool, broken = ProcessPoolExecutor(
+                        min(self.workers, len(tasks)), mp_context=ctx, initializer=progress.install,
+                        initargs=(tuple(counters[name] for name in progress.COUNTERS),)), False
+                while queue and not broken and len(in_flight) < self.workers:
+                    i = queue.popleft()
+                    in_flight[pool.submit(fn, **tasks[i])] = i
+                done, _ = wait(in_flight, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
                 for future in done:
+                    i = in_flight.pop(future)
                     try:
-                        results[futures[future]] = future.result()   # any other failure stops the run here
-                    except SourceError as e:
-                        results[futures[future]] = e
-                        failed += 1
+                        results[i] = future.result()     # any other failure stops the run here
+                    except ShardFailed as e:
+                        results[i], failed = e, failed + 1
+                    except BrokenProcessPool:            # its worker, or a sibling's, died
+                        broken, deaths[i] = True, deaths[i] + 1
+                        if deaths[i] <= self.retries:
+                            queue.appendleft(i)
+                            continue
+                        results[i], failed = WorkerDied(f"its worker process died {deaths[i]} times"), failed + 1
+                    finished += 1
                 bar.update(shown.value - bar.n)
                 docs = counters["docs_written"].value
-                rate = docs / max(time.monotonic() - started, 1e-9)
-                retries = counters["retries"].value
-                bar.set_postfix_str(f"shards {len(futures) - len(pending)}/{len(futures)}"
-                                    + (f", failed {failed}" if failed else "")
+                retries = counters["retries"].value + sum(deaths)
+                bar.set_postfix_str(f"shards {finished}/{len(tasks)}" + (f", failed {failed}" if failed else "")
                                     + (f", retries {retries:,}" if retries else "")
-                                    + f", docs out {docs:,} ({rate:,.1f}/s)", refresh=False)
+                                    + f", docs out {docs:,} ({docs / max(time.monotonic() - started, 1e-9):,.1f}/s)",
+                                    refresh=False)
+            if pool is not None:
+                pool.shutdown()
         except BaseException:
-            _stop(pool)
+            if pool is not None:
+                _stop(pool)
             raise
         finally:
             bar.close()
-        pool.shutdown()
         return results
+
+    def close(self) -> None:
+        pass
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

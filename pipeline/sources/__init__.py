@@ -100,7 +100,7 @@ def read_input_list(path: str, policy: RetryPolicy | None = None) -> list[str]:
         elif line.startswith("crawl-data/"):
             sources.append(f"{commoncrawl.data_base()}/{line}")
         else:
-            local = os.path.normpath(os.path.join(folder, os.path.expanduser(line)))
+            local = os.path.abspath(os.path.join(folder, os.path.expanduser(line)))
             if not os.path.isfile(local):
                 raise RefineryError(f"{path}, line {number}: no such file {local}")
             sources.append(local)

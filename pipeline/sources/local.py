@@ -17,4 +17,4 @@ def expand_local(pattern: str) -> list[str]:
         matches = [m for m in glob.glob(os.path.expanduser(pattern), recursive=True) if os.path.isfile(m)]
     if not matches:
         raise RefineryError(f"no WARC files match {pattern!r}")
-    return [os.path.normpath(m) for m in matches]
+    return [os.path.abspath(m) for m in matches]      # absolute: tasks may run in other folders

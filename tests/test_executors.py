@@ -1,0 +1,99 @@
+"""Both executors, the same contract: results in task order, a shard whose worker dies is
+retried and, past its retries, named as failed while the others finish; a task that raises
+anything else stops the run. The Ray executor runs on a real two-node cluster (tests/ray_cluster.py)."""
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import polars as pl
+import pytest
+
+from pipeline.errors import SourceError, WorkerDied
+from pipeline.executors import make_executor
+from tests.child_targets import case
+from tests.conftest import REPO, dataset_command
+
+pytest.importorskip("ray", reason="the ray extra is not installed")
+
+from tests.ray_cluster import RayCluster  # noqa: E402
+
+
+def markers(tmp_path, name: str) -> str:
+    folder = tmp_path / name
+    folder.mkdir()
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with RayCluster() as running:
+        yield running
+
+
+@pytest.fixture(params=["local", "ray"])
+def executor(request, cluster):
+    pool = make_executor(request.param, 2, cluster.address if request.param == "ray" else None, retries=1)
+    yield pool
+    pool.close()
+
+
+def test_results_come_in_task_order_and_failed_shards_are_named(executor, tmp_path):
+    tasks = [dict(kind="square", x=x) for x in range(6)] + [dict(kind="source", x=7)]
+    results = executor.run(case, tasks, "squares")
+    assert results[:6] == [x * x for x in range(6)]
+    assert isinstance(results[6], SourceError) and "input 7 cut for good" in str(results[6])
+
+
+@pytest.mark.parametrize("name", ["local", "ray"])
+def test_a_worker_that_dies_is_retried_and_past_its_retries_the_shard_fails(name, cluster, tmp_path):
+    # One local worker: in a process pool one worker's death breaks its siblings' tasks too,
+    # which are retried as well, so exact attempt counts need a pool of one.
+    pool = make_executor(name, 1, cluster.address if name == "ray" else None, retries=1)
+    tasks = [dict(kind="die", marker_dir=markers(tmp_path, "once"), kills=1),     # dies once: retried
+             dict(kind="die", marker_dir=markers(tmp_path, "always"), kills=99),  # dies every time
+             dict(kind="square", x=3)]
+    try:
+        results = pool.run(case, tasks, "deaths")
+    finally:
+        pool.close()
+    assert results[0] == 2 and results[2] == 9
+    assert isinstance(results[1], WorkerDied)
+    assert len(os.listdir(tmp_path / "always")) == 2                              # the first try and one retry
+
+
+def test_any_other_error_stops_the_run(executor):
+    with pytest.raises(ValueError, match="a bug"):
+        executor.run(case, [dict(kind="square", x=1), dict(kind="raise", message="a bug")], "bug")
+
+
+@pytest.mark.slow
+def test_a_corpus_on_the_cluster_with_a_worker_killed_mid_run_gives_the_local_documents(
+        cluster, tmp_path, corpus, dedup_recipe, uninterrupted):
+    run = tmp_path / "ray-run"
+    cmd = dataset_command("--input", str(corpus / "*.warc.gz"), "--out", str(run), "--recipe", str(dedup_recipe),
+                          "--executor", "ray", "--ray-address", cluster.address)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    killed = []
+
+    def kill_one_worker():                     # a task worker of the map phase, mid-shard
+        deadline = time.monotonic() + 240
+        while not killed and proc.poll() is None and time.monotonic() < deadline:
+            workers = cluster.task_workers("map_shard")
+            if workers and not list((run / ".done").glob("map-*")):
+                time.sleep(2)                  # let it get into its shard
+                workers[0].send_signal(signal.SIGKILL)
+                killed.append(workers[0].pid)
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    output, _ = proc.communicate(timeout=900)
+    killer.join()
+    assert proc.returncode == 0, output[-3000:]
+    assert killed, "no map_shard worker was found to kill"
+    final = pl.read_parquet(run / "final" / "*.parquet").select("id", "text").sort("id")
+    assert final.equals(pl.read_parquet(uninterrupted / "final" / "*.parquet").select("id", "text").sort("id"))
+    assert (run / "dedup" / "clusters.parquet").read_bytes() == (uninterrupted / "dedup" / "clusters.parquet").read_bytes()
+    assert not list(run.rglob("*.tmp"))

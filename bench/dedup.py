@@ -1,14 +1,15 @@
 """Deduplication benchmark: signing speed per core, and clustering time and peak memory at scale.
 
     python bench/dedup.py [--sizes 1000000 10000000] [--docs 600]
-                          [--distributed-sizes 10000000 50000000] [--executors local:1 local:2 ray:2]
+                          [--distributed-sizes 10000000 50000000] [--executors local:1 local:2 ray:2 cluster:2]
 
 1. Signatures/s on one core over real web text (../shared/data), ours (datasketch `update_batch`
    with shared permutations) against the plain per-shingle datasketch loop.
 2. Clustering over synthetic signatures (5% exact copies, 5% near copies sharing one band),
    each size in a fresh process so that its peak RSS is the clustering's own.
 3. The same, as the dataset command runs it: `deduplicate` with one task per fingerprint column
-   on an executor (`ray` starts a local Ray instance), each size and executor in a fresh process.
+   on an executor (`ray` starts a local Ray instance, `cluster` a head and a worker node as
+   separate processes), each size and executor in a fresh process.
    Wall time of the edge tasks and of the driver's part (components, keepers), peak RSS of the
    driver and of the largest task process, and the driver's growth per document (its peak less
    what it held before dedup started) - the figure that bounds a run's size on one driver.
@@ -19,6 +20,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -29,6 +31,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import psutil
+
+for key, value in (("RAY_AUTH_MODE", "token"), ("RAY_AUTH_TOKEN", hashlib.sha256(str(time.time()).encode()).hexdigest()),
+                   ("RAY_USAGE_STATS_ENABLED", "0")):
+    os.environ.setdefault(key, value)      # before Ray is imported: the nodes and the driver share them
 
 # The repo root replaces this script's folder on the path: no script in bench/ can shadow a package.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
@@ -124,7 +130,12 @@ def distributed_in_this_process(folder: str, executor: str, workers: int, bands:
     from pipeline.layout import RunLayout
 
     run = RunLayout(folder)
-    pool = MeasuredExecutor(make_executor(executor, workers))
+    cluster = None
+    if executor == "cluster":       # a real two-node Ray cluster on this machine (tests/ray_cluster.py)
+        from tests.ray_cluster import RayCluster
+
+        cluster = RayCluster(cpus_per_node=max(1, workers // 2)).__enter__()
+    pool = MeasuredExecutor(make_executor("ray" if cluster else executor, workers, cluster and cluster.address))
     try:
         pool.run(time.time, [{}], "start the executor")     # Ray connects lazily: not dedup's memory
         pool.task_seconds, pool.task_peaks = 0.0, []
@@ -134,6 +145,8 @@ def distributed_in_this_process(folder: str, executor: str, workers: int, bands:
         seconds = time.perf_counter() - started
     finally:
         pool.pool.close()
+        if cluster:
+            cluster.stop()
     n = sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in (run.root / "minhash").glob("*.parquet"))
     driver_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"seconds": seconds, "task_seconds": pool.task_seconds, "driver_peak_gb": driver_peak / 1e9,
@@ -184,7 +197,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--docs", type=int, default=600, help="real documents to sign")
     ap.add_argument("--distributed-sizes", type=int, nargs="*", default=[10_000_000, 50_000_000])
-    ap.add_argument("--executors", nargs="+", default=["local:1", "local:2", "ray:2"], help="EXECUTOR:WORKERS")
+    ap.add_argument("--executors", nargs="+", default=["local:1", "local:2", "ray:2", "cluster:2"],
+                    help="EXECUTOR:WORKERS; `ray` a local Ray instance, `cluster` a two-node Ray cluster")
     ap.add_argument("--cluster-folder", help=argparse.SUPPRESS)
     ap.add_argument("--distributed-folder", help=argparse.SUPPRESS)
     ap.add_argument("--executor", help=argparse.SUPPRESS)

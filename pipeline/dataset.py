@@ -34,15 +34,16 @@ SIZED_REMOTE_INPUTS = 16    # remote inputs sized one by one for the progress ba
 def prepare_run(run: RunLayout, sources: list[str], recipe: Recipe) -> None:
     """Write the run's manifest, or check that an existing run was made the same way."""
     manifest = [{"shard": i, "source": s} for i, s in enumerate(sources)]
-    if run.inputs.exists():
-        if json.loads(run.inputs.read_text()) != manifest:
-            raise RefineryError(f"{run.root} was made from other inputs; use a new --out to start another run")
-        if run.recipe.read_text(encoding="utf-8") != recipe.source:
-            raise RefineryError(f"{run.root} was made with another recipe; use a new --out to start another run")
+    if run.exists(run.inputs):
+        if json.loads(run.fetch(run.inputs, fresh=True).read_text()) != manifest:
+            raise RefineryError(f"{run.where} was made from other inputs; use a new --out to start another run")
+        if run.fetch(run.recipe, fresh=True).read_text(encoding="utf-8") != recipe.source:
+            raise RefineryError(f"{run.where} was made with another recipe; use a new --out to start another run")
         return
     run.root.mkdir(parents=True, exist_ok=True)
     run.recipe.write_text(recipe.source, encoding="utf-8")
     run.inputs.write_text(json.dumps(manifest, indent=1))
+    run.publish(run.recipe, run.inputs)
 
 
 def probe_inputs(sources: list[str], policy: RetryPolicy) -> int | None:
@@ -78,7 +79,7 @@ def _probe(url: str, policy: RetryPolicy) -> int | None:
 def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, executor: str = "local",
                 input_list: str | None = None, limit: int | None = None, sample_seed: int | None = None,
                 retry: RetryPolicy | None = None, strict: bool = False, ray_address: str | None = None) -> RunLayout:
-    run = RunLayout(os.path.abspath(out))      # tasks may run on other machines, in other folders
+    run = RunLayout(out if "://" in out else os.path.abspath(out))   # tasks may run in other folders
     retry = retry or RetryPolicy()
     sources = expand_inputs(inputs, input_list, limit, sample_seed, retry)
     prepare_run(run, sources, recipe)
@@ -96,7 +97,7 @@ def _run_phases(run: RunLayout, sources: list[str], recipe: Recipe, pool, retry:
     todo = [s for s in range(len(sources)) if not run.is_done("map", s)]
     print(f"refinery dataset: {len(sources)} shard(s), {len(sources) - len(todo)} already done, "
           f"recipe {recipe.name!r}: read -> {' -> '.join(recipe.steps)}")
-    tasks = [dict(run_root=str(run.root), shard=s, source=sources[s], recipe_text=recipe.source,
+    tasks = [dict(run_root=run.where, shard=s, source=sources[s], recipe_text=recipe.source,
                   retry=retry.to_dict(), strict=strict) for s in todo]
     results = pool.run(map_shard, tasks, "read+filter", count="bytes",
                        total=probe_inputs([sources[s] for s in todo], retry) if todo else 0)
@@ -110,7 +111,7 @@ def _run_phases(run: RunLayout, sources: list[str], recipe: Recipe, pool, retry:
         print(f"dedup: {clusters['cluster'].n_unique():,} clusters, {dropped:,} copies to drop")
         run.mark_done("dedup")
     todo = [s for s in range(len(sources)) if not run.is_done("final", s)]
-    results = pool.run(final_shard, [dict(run_root=str(run.root), shard=s, recipe_text=recipe.source) for s in todo],
+    results = pool.run(final_shard, [dict(run_root=run.where, shard=s, recipe_text=recipe.source) for s in todo],
                        "final")
     failed = [(s, str(run.docs(s)), r) for s, r in zip(todo, results) if isinstance(r, ShardFailed)]
     if failed:
@@ -134,7 +135,7 @@ def print_summary(run: RunLayout) -> None:
                .sort("docs", descending=True).collect())
     records = ledger.filter(pl.col("stage") == "read").select(pl.len()).collect().item()
     final = pl.scan_parquet(run.final_glob).select(pl.len()).collect().item()
-    print(f"\n{records:,} WARC records read, {final:,} documents in {run.root / 'final'}")
+    print(f"\n{records:,} WARC records read, {final:,} documents in {run.where}/final")
     with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, fmt_str_lengths=60):
         print("dropped or skipped, by reason:")
         print(reasons.select("reason", "docs"))
@@ -142,11 +143,11 @@ def print_summary(run: RunLayout) -> None:
                .select("shard", "reason", pl.col("metrics").str.json_path_match("$.error").alias("error"))
                .collect())
     if damaged.height:
-        sources = {entry["shard"]: entry["source"] for entry in json.loads(run.inputs.read_text())}
+        sources = {entry["shard"]: entry["source"] for entry in json.loads(run.fetch(run.inputs).read_text())}
         print(f"note: {damaged.height} damaged or unreadable input(s) were skipped and counted "
               f"(ledger reasons 'read:corrupt_record', 'read:not_warc'; --strict makes them fatal):")
         for shard, reason, error in damaged.head(10).iter_rows():
             print(f"  {sources[shard]}: {'not a WARC file: ' if reason == 'read:not_warc' else ''}{error}")
         if damaged.height > 10:
             print(f"  ... and {damaged.height - 10} more")
-    print(f"\nledger: {os.path.join(run.root, 'ledger')}  (pl.read_parquet('{run.ledger_glob}'))")
+    print(f"\nledger: {run.where}/ledger  (pl.read_parquet('{run.ledger_glob}'))")

@@ -58,6 +58,7 @@ def map_shard(run_root: str, shard: int, source: str, recipe_text: str, retry: d
                     signatures.add(doc, row=out.count)
                 out.add(to_row(doc))
                 progress.advance(docs_written=1)
+    run.publish(run.docs(shard), run.ledger(shard), *([run.minhash(shard)] if recipe.dedup else []))
     run.mark_done("map", shard)
     return out.count
 
@@ -70,12 +71,14 @@ def final_shard(run_root: str, shard: int, recipe_text: str) -> int:
     recipe = parse_recipe(recipe_text)
     steps = [build_step(s, recipe.params_for(s)) for s in recipe.final_steps]
     if recipe.dedup:
-        steps.insert(0, DedupFilter(run.clusters, shard))
+        steps.insert(0, DedupFilter(run.fetch(run.clusters), shard))
+    run.fetch(run.docs(shard))
     with Ledger(run.final_ledger(shard), shard) as ledger, ParquetSink(run.final(shard), DOCS_SCHEMA) as out:
         with naming(shard, str(run.docs(shard))):
             for doc in chain(steps, _documents(run.docs(shard)), ledger):
                 out.add(to_row(doc))
                 progress.advance(docs_written=1)
+    run.publish(run.final(shard), run.final_ledger(shard))
     run.mark_done("final", shard)
     return out.count
 

@@ -111,3 +111,34 @@ def uninterrupted(tmp_path_factory, corpus, dedup_recipe) -> Path:
     subprocess.run(dataset_command("--input", str(corpus / "*.warc.gz"), "--out", str(whole), "--recipe",
                                    str(dedup_recipe), "--workers", "1"), cwd=REPO, check=True, capture_output=True)
     return whole
+
+
+@pytest.fixture
+def moto_s3(monkeypatch):
+    """An S3-compatible server on 127.0.0.1 (moto), with the environment pointing at it; yields a
+    boto3 client for setting up buckets."""
+    boto3 = pytest.importorskip("boto3", reason="the [s3] extra is not installed")
+    s3fs = pytest.importorskip("s3fs", reason="the [s3] extra is not installed")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+    for key, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
+                       ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(key, value)
+    s3fs.S3FileSystem.clear_instance_cache()      # an earlier test's filesystem knows another endpoint
+    yield boto3.client("s3")
+    s3fs.S3FileSystem.clear_instance_cache()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A real two-node Ray cluster on 127.0.0.1 for the session (tests/ray_cluster.py)."""
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    from tests.ray_cluster import RayCluster
+
+    with RayCluster() as cluster:
+        yield cluster

@@ -200,26 +200,15 @@ def test_an_input_list_takes_plain_or_gzipped_lines_local_or_crawl_paths(tmp_pat
 # --- s3:// through an S3-compatible server on 127.0.0.1 ---
 
 @pytest.fixture
-def s3_crawl(small_crawl, monkeypatch):
-    boto3 = pytest.importorskip("boto3", reason="the [s3] extra is not installed")
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-    for key, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_DEFAULT_REGION", "us-east-1")):
-        monkeypatch.setenv(key, value)
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="commoncrawl")
+def s3_crawl(small_crawl, moto_s3):
+    moto_s3.create_bucket(Bucket="commoncrawl")
     layout = CrawlServer(small_crawl)             # the same tree and paths file, uploaded
     for rel, data in layout.documents.items():
-        s3.put_object(Bucket="commoncrawl", Key=rel, Body=data)
+        moto_s3.put_object(Bucket="commoncrawl", Key=rel, Body=data)
     for rel, path in layout.files.items():
-        s3.put_object(Bucket="commoncrawl", Key=rel, Body=path.read_bytes())
+        moto_s3.put_object(Bucket="commoncrawl", Key=rel, Body=path.read_bytes())
     layout.server.server_close()
-    yield layout
-    server.stop()
+    return layout
 
 
 def test_s3_as_a_crawl_base_for_fetch_and_dataset(tmp_path, s3_crawl, small_local_run, monkeypatch):

@@ -129,7 +129,7 @@ def test_band_tasks_on_two_local_workers_give_the_clusters_of_one_process(tmp_pa
     recipe = parse_recipe(MECHANICS_RECIPE.replace('["extract", "language"]', '["extract", "language", "dedup"]'))
     run = run_dataset([str(tmp_path / "in")], str(tmp_path / "run"), recipe, workers=2)
     clusters = pl.read_parquet(run.clusters)
-    assert clusters.equals(find_clusters(signature_paths(run.root), bands=14))
+    assert clusters.equals(find_clusters(signature_paths(run), bands=14))
     assert sorted(clusters["match"]) == ["", "", "exact", "exact", "minhash"]
     assert sorted(clusters.filter(pl.col("kept"))["cluster_size"]) == [2, 3]
     assert run.is_done("dedup") and not edges_folder(run.root).exists()
@@ -146,7 +146,7 @@ def test_a_rerun_keeps_finished_edge_files_and_clears_what_killed_tasks_left(tmp
     assert (tmp_path / "run" / "dedup" / "edges" / "exact.npy").stat().st_mtime_ns == written.st_mtime_ns
     clusters = deduplicate(run, 14, make_executor("local", 1))
     assert not stale.exists() and not edges_folder(run.root).exists()
-    assert clusters.equals(find_clusters(signature_paths(run.root), bands=14))
+    assert clusters.equals(find_clusters(signature_paths(run), bands=14))
     assert clusters["match"].to_list() == ["", "exact", "minhash"]
 
 
@@ -173,7 +173,7 @@ def fineweb_run(tmp_path_factory, corpus) -> RunLayout:
 @pytest.mark.slow
 def test_band_split_clusters_of_a_real_corpus_run_equal_one_process(fineweb_run):
     clusters = pl.read_parquet(fineweb_run.clusters)
-    assert clusters.equals(find_clusters(signature_paths(fineweb_run.root), bands=14))
+    assert clusters.equals(find_clusters(signature_paths(fineweb_run), bands=14))
     assert {"exact", "minhash"} <= set(clusters["match"]) and clusters["shard"].n_unique() > 1
 
 

@@ -15,10 +15,6 @@ from pipeline.executors import make_executor
 from tests.child_targets import case
 from tests.conftest import REPO, dataset_command
 
-pytest.importorskip("ray", reason="the ray extra is not installed")
-
-from tests.ray_cluster import RayCluster  # noqa: E402
-
 
 def markers(tmp_path, name: str) -> str:
     folder = tmp_path / name
@@ -26,10 +22,9 @@ def markers(tmp_path, name: str) -> str:
     return str(folder)
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    with RayCluster() as running:
-        yield running
+@pytest.fixture
+def cluster(ray_cluster):
+    return ray_cluster
 
 
 @pytest.fixture(params=["local", "ray"])

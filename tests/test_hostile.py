@@ -85,6 +85,7 @@ def test_a_folder_of_hostile_files_is_survived(hostile, tmp_path):
             pytest.fail(f"the run did not end within two minutes:\n{proc.stdout.read()[-3000:]}")
         time.sleep(0.1)
     output = proc.stdout.read()
+    print(f"hostile folder: {time.monotonic() - started:.1f} s, peak memory {peak / 2**30:.2f} GB")
     assert proc.returncode == 0, output[-3000:]
     assert peak < 4 * 2**30, f"peak memory {peak / 2**30:.1f} GB"
 

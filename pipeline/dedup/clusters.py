@@ -19,9 +19,7 @@ ran the tasks, nor on how the work was split.
 """
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import IncompleteRun, RefineryError
+from ..layout import RunLayout
 
 CLUSTER_SCHEMA = {"doc_id": pl.String, "shard": pl.Int32, "row": pl.Int64, "cluster": pl.String,
                   "cluster_size": pl.UInt32, "kept": pl.Boolean, "match": pl.String}
@@ -41,9 +40,9 @@ NODE = np.int32                 # node numbers in edge files and labels: scipy's
 MAX_NODES = np.iinfo(NODE).max
 
 
-def signature_paths(run_root: str | Path) -> list[str]:
-    """A run's signature files, in node order."""
-    return sorted(glob.glob(str(Path(run_root) / "minhash" / "part-*.parquet")))
+def signature_paths(run) -> list[str]:
+    """A run's signature files, in node order (fetched, for a remote run)."""
+    return [str(run.fetch(path)) for path in run.files("minhash", "part-*.parquet")]
 
 
 def fingerprint_columns(bands: int) -> list[str]:
@@ -62,19 +61,21 @@ def band_edges(run_root: str, column: str) -> str:
     """Task: the edges that one fingerprint column makes, as a (2, edges) array of node numbers in
     RUN/dedup/edges/COLUMN.npy; returns its path. A file already there is complete (it is renamed
     into place whole), so a rerun after a kill computes only the columns that are missing."""
-    path = edges_path(run_root, column)
-    if path.exists():
+    run = RunLayout(run_root)
+    path = edges_path(run.root, column)
+    if run.exists(path):
         return str(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f".{path.name}.*.tmp"):      # left by a killed attempt
         stale.unlink(missing_ok=True)
-    src, dst = _edges(_column(signature_paths(run_root), column))
+    src, dst = _edges(_column(signature_paths(run), column))
     edges = np.empty((2, len(src)), dtype=NODE)                 # the driver checked that nodes fit
     edges[0], edges[1] = src, dst
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         np.save(f, edges)
     os.replace(tmp, path)
+    run.publish(path)
     return str(path)
 
 
@@ -82,20 +83,21 @@ def deduplicate(run, bands: int, pool) -> pl.DataFrame:
     """The global dedup step of a run: read RUN/minhash/, write RUN/dedup/clusters.parquet.
     The edges are made by one `band_edges` task per fingerprint column on `pool` (an executor);
     the components and the keepers are computed here."""
-    paths = signature_paths(run.root)
+    paths = signature_paths(run)
     rows_per_file = _rows_per_file(paths)
-    tasks = [dict(run_root=str(run.root), column=c) for c in fingerprint_columns(bands)] if paths else []
+    tasks = [dict(run_root=run.where, column=c) for c in fingerprint_columns(bands)] if paths else []
     edge_files = pool.run(band_edges, tasks, "dedup: edges per band") if tasks else []
     failed = [f"  {task['column']}: {result}" for task, result in zip(tasks, edge_files) if isinstance(result, Exception)]
     if failed:
         raise IncompleteRun("dedup could not finish; the edges of these fingerprint columns are missing:\n"
                             + "\n".join(failed) + "\nRerun the same command: the finished columns are kept.")
-    clusters = _clusters(paths, rows_per_file, (np.load(f) for f in edge_files))
+    clusters = _clusters(paths, rows_per_file, (np.load(run.fetch(Path(f))) for f in edge_files))
     run.clusters.parent.mkdir(parents=True, exist_ok=True)
     tmp = run.clusters.with_name(".clusters.parquet.tmp")
     clusters.write_parquet(tmp, compression="zstd")
     tmp.replace(run.clusters)
-    shutil.rmtree(edges_folder(run.root), ignore_errors=True)   # clusters.parquet holds it all now
+    run.publish(run.clusters)
+    run.discard(edges_folder(run.root))      # clusters.parquet holds it all now
     return clusters
 
 

@@ -259,3 +259,20 @@ def test_training_is_deterministic():
     texts = [d["text"] for d in real_documents(40)]
     first, second = (train_bpe([texts[:20], texts[20:]], vocab_size=600).to_str() for _ in range(2))
     assert first == second
+
+
+def test_a_corpus_larger_than_train_bytes_trains_on_a_fixed_sample_of_it(built, tmp_path):
+    run, documents, meta = built
+    full = meta["training"]["mb"] * 1e6
+    sampled = []
+    for attempt in range(2):
+        copy = tmp_path / f"run{attempt}"
+        write_final(copy, documents, parts=2)
+        sampled.append(build_tokenizer(copy, vocab_size=VOCAB, shard_tokens=20_000, val_fraction=0.1,
+                                       train_bytes=int(full / 3)))
+    trained = [m["training"]["mb"] * 1e6 for m in sampled]
+    assert trained[0] == trained[1] and full / 6 < trained[0] < full / 1.5     # about a third, every time
+    assert (tmp_path / "run0" / "tokenizer" / "tokenizer.json").read_bytes() == \
+        (tmp_path / "run1" / "tokenizer" / "tokenizer.json").read_bytes()
+    # the sample feeds training only: every document is still encoded into the shards
+    assert sum(c["documents"] for c in sampled[0]["shards"].values()) == len(documents)

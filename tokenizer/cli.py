@@ -10,7 +10,7 @@ from pipeline.executors import EXECUTORS
 
 from .bpe import SPECIAL_TOKENS
 from .manifest import MANIFEST
-from .step import DEFAULT_SHARD_TOKENS, DEFAULT_VAL_FRACTION, DEFAULT_VOCAB_SIZE, build_tokenizer
+from .step import DEFAULT_SHARD_TOKENS, DEFAULT_TRAIN_BYTES, DEFAULT_VAL_FRACTION, DEFAULT_VOCAB_SIZE, build_tokenizer
 
 MIN_VOCAB_SIZE = 256 + len(SPECIAL_TOKENS) + 1  # every byte, the special tokens, one merge
 
@@ -23,6 +23,8 @@ def register(subparsers) -> None:
                    help=f"tokens in the vocabulary, BOS included (default {DEFAULT_VOCAB_SIZE})")
     p.add_argument("--max-chars", type=int, default=None,
                    help="train on at most this many characters of each document (default: all)")
+    p.add_argument("--train-bytes", type=int, default=DEFAULT_TRAIN_BYTES,
+                   help=f"train the BPE on a fixed sample of at most this much text (default {DEFAULT_TRAIN_BYTES:,})")
     p.add_argument("--shard-tokens", type=int, default=DEFAULT_SHARD_TOKENS,
                    help=f"tokens per shard file (default {DEFAULT_SHARD_TOKENS:,})")
     p.add_argument("--val-fraction", type=float, default=DEFAULT_VAL_FRACTION,
@@ -43,10 +45,11 @@ def run_tokenizer(args: argparse.Namespace) -> int:
         raise RefineryError(f"--vocab-size must be at least {MIN_VOCAB_SIZE}")
     if not 0 <= args.val_fraction < 1:
         raise RefineryError("--val-fraction must be in [0, 1)")
-    if args.shard_tokens < 1 or args.workers < 1 or (args.max_chars is not None and args.max_chars < 1):
-        raise RefineryError("--shard-tokens, --workers and --max-chars must be positive")
+    if args.shard_tokens < 1 or args.workers < 1 or args.train_bytes < 1 or (args.max_chars is not None and args.max_chars < 1):
+        raise RefineryError("--shard-tokens, --workers, --train-bytes and --max-chars must be positive")
     meta = build_tokenizer(args.run, args.vocab_size, args.max_chars, args.shard_tokens, args.val_fraction,
-                           executor=args.executor, workers=args.workers, ray_address=args.ray_address)
+                           executor=args.executor, workers=args.workers, ray_address=args.ray_address,
+                           train_bytes=args.train_bytes)
     train, enc = meta["training"], meta["encoding"]
     if meta["vocab_size"] < args.vocab_size:
         print(f"the corpus gave only {meta['vocab_size']:,} tokens of the {args.vocab_size:,} asked for")

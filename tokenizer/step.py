@@ -37,7 +37,7 @@ from pipeline.executors import make_executor
 from . import bpe
 from .atomic import atomic_output, remove_stale_temps, write_text_atomic
 from .compression import ALL, compression_table
-from .corpus import Split, final_parts, iter_batches, split_documents, train_sample
+from .corpus import Split, final_parts, iter_batches, split_documents, split_score, train_sample
 from .encode import write_token_shards
 from .encoders import REFERENCES, THREADS, pick_faster, reference_encoding, tiktoken_encoder
 from .manifest import MANIFEST, file_sha256, write_manifest
@@ -46,6 +46,10 @@ from .shards import dtype_for_vocab
 DEFAULT_VOCAB_SIZE = 8192          # fits the demo corpus (a few MB); GPT-2 class models use 32k-50k
 DEFAULT_SHARD_TOKENS = 100_000_000  # llm.c's fineweb.py shard size
 DEFAULT_VAL_FRACTION = 0.005        # 1 document in 200
+# The BPE trains on one machine, from a sample of at most this much train-side text: merges
+# learnt from 2 GB barely differ from merges learnt from more, and the trainer holds its word
+# counts in memory. Below it (the demo, a test) every document is used.
+DEFAULT_TRAIN_BYTES = 2_000_000_000
 SPEED_SAMPLE_BYTES = 8_000_000      # text timed with both encoders before choosing one
 TRAINING_RECORD = "training.json"   # in RUN/tokenizer/: what the BPE was trained on, written after it
 REPORT = "tokenizer.parquet"        # in RUN/reports/
@@ -53,17 +57,23 @@ REPORT = "tokenizer.parquet"        # in RUN/reports/
 
 class _TrainTexts:
     """Batches of train-side texts, each cut to `max_chars` when set, so a few huge pages cannot
-    dominate the merge counts; `bytes` counts what was handed to the trainer, for its MB/s."""
+    dominate the merge counts; `bytes` counts what was handed to the trainer, for its MB/s.
+    With a corpus larger than `train_bytes`, a document is in the sample when a hash of its id
+    falls below train_bytes / corpus bytes: the same sample every time, spread over every part."""
 
-    def __init__(self, parts: list[Path], split: Split, max_chars: int | None):
+    def __init__(self, parts: list[Path], split: Split, max_chars: int | None, train_bytes: int):
         self.parts, self.split, self.max_chars = parts, split, max_chars
+        self.rate = min(1.0, train_bytes / max(split.total_bytes, 1))
         self.bytes = 0
+
+    def _sampled(self, doc_id: str) -> bool:
+        return self.rate >= 1.0 or split_score("train-sample:" + doc_id) < self.rate
 
     def __iter__(self) -> Iterator[list[str]]:
         with tqdm(total=self.split.documents - len(self.split.val_ids), unit="doc", desc="train BPE") as bar:
             for batch in iter_batches(self.parts, ["id", "text"]):
                 texts = [text[:self.max_chars] for doc_id, text in zip(batch["id"], batch["text"])
-                         if not self.split.is_val(doc_id)]
+                         if not self.split.is_val(doc_id) and self._sampled(doc_id)]
                 self.bytes += sum(len(t.encode("utf-8")) for t in texts)
                 bar.update(len(texts))
                 yield texts
@@ -79,11 +89,12 @@ def _val_batches(parts: list[Path], split: Split) -> Iterator[dict[str, list]]:
 
 
 def training_inputs(parts: list[Path], vocab_size: int, max_chars: int | None, val_fraction: float,
-                    pattern: str) -> dict:
+                    pattern: str, train_bytes: int = DEFAULT_TRAIN_BYTES) -> dict:
     """Everything the learned merges depend on: the final parts' bytes, the settings, and the
     library that learns them. Equal inputs give an identical tokenizer.json."""
     return {"final_parts": {p.name: file_sha256(p) for p in parts}, "vocab_size": vocab_size,
             "max_chars": max_chars, "val_fraction": val_fraction, "split_pattern": pattern,
+            "train_bytes": train_bytes,
             "tokenizers": tokenizers.__version__}
 
 
@@ -99,16 +110,16 @@ def _earlier_training(tok_dir: Path, inputs: dict) -> dict | None:
 
 
 def _trained_tokenizer(parts: list[Path], split: Split, vocab_size: int, max_chars: int | None,
-                       val_fraction: float, pattern: str, tok_dir: Path) -> tuple[Tokenizer, dict]:
+                       val_fraction: float, pattern: str, tok_dir: Path, train_bytes: int) -> tuple[Tokenizer, dict]:
     """The tokenizer saved in `tok_dir` and its training figures: an earlier run's when it trained
     on the same inputs, else trained now. training.json is written after the tokenizer's files
     and deleted before they change, so it never vouches for half-written ones."""
-    inputs = training_inputs(parts, vocab_size, max_chars, val_fraction, pattern)
+    inputs = training_inputs(parts, vocab_size, max_chars, val_fraction, pattern, train_bytes)
     figures = _earlier_training(tok_dir, inputs)
     if figures is not None:
         return Tokenizer.from_file(str(tok_dir / "tokenizer.json")), {**figures, "reused": True}
     (tok_dir / TRAINING_RECORD).unlink(missing_ok=True)
-    texts = _TrainTexts(parts, split, max_chars)
+    texts = _TrainTexts(parts, split, max_chars, train_bytes)
     start = time.perf_counter()
     tokenizer = bpe.train_bpe(texts, vocab_size, pattern)
     seconds = time.perf_counter() - start
@@ -122,7 +133,7 @@ def _trained_tokenizer(parts: list[Path], split: Split, vocab_size: int, max_cha
 def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_chars: int | None = None,
                     shard_tokens: int = DEFAULT_SHARD_TOKENS, val_fraction: float = DEFAULT_VAL_FRACTION,
                     digit_group: int = bpe.DIGIT_GROUP, executor: str = "local", workers: int | None = None,
-                    ray_address: str | None = None) -> dict:
+                    ray_address: str | None = None, train_bytes: int = DEFAULT_TRAIN_BYTES) -> dict:
     """Runs the whole step and returns the contents of meta.json. `executor` ("local" or "ray"),
     `workers` (default: one per core) and `ray_address` say what encodes the final parts."""
     run = Path(os.path.abspath(run))                # encoding tasks may run in other folders, on other machines
@@ -138,7 +149,8 @@ def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_c
     split = split_documents(parts, val_fraction)
 
     pattern = bpe.split_pattern(digit_group)
-    tokenizer, training = _trained_tokenizer(parts, split, vocab_size, max_chars, val_fraction, pattern, tok_dir)
+    tokenizer, training = _trained_tokenizer(parts, split, vocab_size, max_chars, val_fraction, pattern, tok_dir,
+                                             train_bytes)
     vocab = tokenizer.get_vocab_size()
     bos_id = tokenizer.token_to_id(bpe.BOS)
 

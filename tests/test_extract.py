@@ -1,35 +1,89 @@
+import gzip
+import json
 import time
 
 import pytest
 
 import pipeline.extract as extract
 from pipeline import watchdog
+from pipeline.charset import decode_html
+from pipeline.cli import main
 from pipeline.document import Document
-from tests.conftest import article
+from pipeline.errors import RefineryError
+from pipeline.recipe import load_recipe
+from tests.conftest import REPO, article
+from tests.test_dataset import f1_4gram
 
 
 def page_doc(html: str) -> Document:
     return Document(id="x", url="https://a.test/", warc="w", offset=0, html=html)
 
 
-def test_extracts_the_article_without_navigation():
+@pytest.mark.parametrize("engine", extract.ENGINES)
+def test_extracts_the_article_without_navigation(engine):
     doc = page_doc(article("the harbour").decode())
-    decision = extract.Extractor().check(doc)
+    decision = extract.Extractor(engine=engine).check(doc)      # through the watchdog's child
     assert decision.kept
     assert "The committee met on Tuesday" in doc.text
     assert "Privacy policy" not in doc.text and "Home" not in doc.text.split()
     assert doc.html is None                      # the page is released once extracted
 
 
-def test_page_without_text_is_dropped():
-    decision = extract.Extractor().check(page_doc(
+@pytest.mark.parametrize("engine", extract.ENGINES)
+def test_page_without_text_is_dropped(engine):
+    decision = extract.Extractor(engine=engine).check(page_doc(
         "<html><body><div class='menu'><ul><li><a href='/'>Home</a></li><li><a href='/b'>About</a></li></ul></div></body></html>"))
     assert decision.reason == "extract:no_text"
 
 
-def test_oversized_page_is_dropped_before_parsing():
-    decision = extract.Extractor(max_html_chars=1000).check(page_doc(article("size").decode()))
+@pytest.mark.parametrize("engine", extract.ENGINES)
+def test_oversized_page_is_dropped_before_parsing(engine):
+    decision = extract.Extractor(engine=engine, max_html_chars=1000).check(page_doc(article("size").decode()))
     assert decision.reason == "extract:too_large" and decision.metrics["html_chars"] > 1000
+
+
+def test_resiliparse_text_has_one_line_per_block_and_honours_include_tables():
+    table = ("<table><tr><td>Harbour dues for large vessels</td><td>120 pounds a day</td></tr>"
+             "<tr><td>Harbour dues for small boats</td><td>20 pounds a day</td></tr></table>")
+    html = article("the harbour").decode().replace("</article>", table + "</article>")
+    with_tables, without = page_doc(html), page_doc(html)
+    assert extract.Extractor(engine="resiliparse").check(with_tables).kept
+    assert extract.Extractor(engine="resiliparse", include_tables=False).check(without).kept
+    assert "Harbour dues for large vessels" in with_tables.text and "Harbour dues" not in without.text
+    lines = with_tables.text.split("\n")
+    assert lines[0] == "News about the harbour" and len(lines) == 1 + 12 + 2   # heading, paragraphs, rows
+    assert all(line and line == line.strip() for line in lines)      # no blank or indented lines
+
+
+def test_an_unknown_engine_is_a_recipe_error_naming_the_choices(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text('steps = ["extract"]\n[extract]\nengine = "readability"', encoding="utf-8")
+    with pytest.raises(RefineryError) as e:
+        load_recipe(path)
+    assert str(e.value) == f"{path}: [extract] engine must be one of 'trafilatura', 'resiliparse', got 'readability'"
+
+
+def test_the_resiliparse_recipe_passes_recipe_check(capsys):
+    path = REPO / "recipes" / "fineweb-resiliparse.toml"
+    assert main(["recipe", "check", str(path)]) == 0
+    assert '  recipe   engine = "resiliparse"\n' in capsys.readouterr().out
+    fineweb = load_recipe(REPO / "recipes" / "fineweb.toml")
+    recipe = load_recipe(path)             # FineWeb's chain, only the extraction engine differs
+    assert recipe.steps == fineweb.steps
+    assert {s: recipe.params_for(s) for s in recipe.steps if s != "extract"} == \
+           {s: fineweb.params_for(s) for s in fineweb.steps if s != "extract"}
+
+
+def test_resiliparse_finds_the_articles_of_real_pages(shared_data):
+    """Quality, not speed: the first pages of the article benchmark, against its human-made bodies."""
+    aeb = shared_data / "scrapinghub-aeb"
+    truth = list(json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8")).items())[:12]
+    extractor, scores = extract.Extractor(engine="resiliparse"), []
+    for key, entry in truth:
+        html, _ = decode_html(gzip.decompress((aeb / "html" / f"{key}.html.gz").read_bytes()))
+        doc = Document(id=key, url=entry["url"], warc="w", offset=0, html=html)
+        scores.append(f1_4gram(doc.text, entry["articleBody"]) if extractor.check(doc).kept else 0.0)
+    assert sum(scores) / len(scores) > 0.8, scores
 
 
 def test_the_time_limit_cannot_be_swallowed_by_the_library(monkeypatch):
@@ -44,7 +98,7 @@ def test_the_time_limit_cannot_be_swallowed_by_the_library(monkeypatch):
 
     monkeypatch.setattr(extract.trafilatura, "extract", stubborn_extract)
     started = time.process_time()
-    assert extract.extract_text("<html></html>", None, {}, 0.2) == ("timeout", None)
+    assert extract.extract_text("<html></html>", None, "trafilatura", {}, 0.2) == ("timeout", None)
     assert time.process_time() - started < 2
 
 

@@ -29,3 +29,21 @@ def test_repeat_counts():
     words = "a b a b a b".split()
     assert top_ngram_chars(words, 2) == 3 * 3          # "a b" three times
     assert duplicated_ngram_chars(words, 2) == 4       # "ab" twice after the first, no overlap
+
+
+def test_the_filters_split_a_document_into_words_once(monkeypatch):
+    import pipeline.filters.text as text_module
+    from pipeline.document import Document
+    from pipeline.filters.fineweb import FineWebQualityFilter
+    from pipeline.filters.gopher import GopherQualityFilter, GopherRepetitionFilter
+
+    calls = []
+    real = text_module.split_words
+    monkeypatch.setattr(text_module, "split_words", lambda text, lang="en": calls.append(text) or real(text, lang))
+    doc = Document(id="x", url="https://a.test/", warc="w", offset=0, lang="en",
+                   text="The river rose in the night.\nBy morning the bridge was closed to traffic.\n" * 5)
+    for step in (GopherRepetitionFilter(), GopherQualityFilter(), FineWebQualityFilter()):
+        step.check(doc)
+    assert len(calls) == 1
+    doc.text = doc.text.replace("bridge", "ferry")          # a step rewrote the text: split again
+    assert "ferry" in text_module.document_words(doc) and len(calls) == 2

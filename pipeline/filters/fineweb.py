@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..decision import Decision
 from ..document import Document
 from .rules import disabled_rules, first_failure
-from .text import duplicates, ends_sentence, split_words
+from .text import document_words, duplicates, ends_sentence
 
 # FineWeb paper, section 3.3.4, and datatrove FineWebQualityFilter defaults.
 FINEWEB_MIN_LINE_PUNCT_FRAC = 0.12      # lines ending in a sentence mark: fewer drops the page
@@ -49,7 +49,7 @@ class FineWebQualityFilter:
             "line_punct_ratio": sum(ends_sentence(line) for line in lines) / len(lines),
             "short_line_ratio": sum(len(line) <= self.short_line_length for line in lines) / len(lines),
             "char_dup_ratio": duplicates(lines)[1] / chars,
-            "list_ratio": text.count("\n") / max(len(split_words(text, doc.lang or "en")), 1),
+            "list_ratio": text.count("\n") / max(len(document_words(doc)), 1),
         }
         return first_failure(self.name, [
             ("line_punct_ratio", m["line_punct_ratio"] < self.min_line_punct_frac),

@@ -15,7 +15,7 @@ from ..document import Document
 from ..errors import RefineryError
 from .rules import disabled_rules, first_failure
 from .stop_words import stop_words_for
-from .text import duplicated_ngram_chars, duplicates, is_symbol_word, split_words, top_ngram_chars
+from .text import document_words, duplicated_ngram_chars, duplicates, is_symbol_word, top_ngram_chars
 
 # Gopher repetition thresholds: Gopher table A1, datatrove GopherRepetitionFilter defaults.
 GOPHER_MAX_DUP_LINE_FRAC = 0.30
@@ -84,7 +84,7 @@ class GopherRepetitionFilter:
         dup_paras, dup_para_chars = duplicates(paragraphs)
         lines = _LINE_BREAKS.split(text)
         dup_lines, dup_line_chars = duplicates(lines)
-        words = split_words(text, doc.lang or "en")
+        words = document_words(doc)
         m = {
             "dup_para_frac": dup_paras / len(paragraphs),
             "dup_para_char_frac": dup_para_chars / chars,
@@ -149,7 +149,7 @@ class GopherQualityFilter:
 
     def check(self, doc: Document) -> Decision:
         text = doc.text
-        words = split_words(text, doc.lang or "en")
+        words = document_words(doc)
         n_words = max(len(words), 1)   # datatrove divides by the word count; an empty text is "short"
         real_words = [w for w in words if not is_symbol_word(w)]
         lines = text.splitlines() or [""]

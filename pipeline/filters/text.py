@@ -201,6 +201,19 @@ def split_words(text: str, lang: str = "en") -> list[str]:
     return words
 
 
+def document_words(doc) -> list[str]:
+    """The words of `doc.text`, split once: the Gopher, C4 and FineWeb filters all count words,
+    and splitting is their main cost. Kept on the document beside the text it was split from,
+    so a step that rewrites the text (C4 drops lines) gets a fresh split."""
+    lang = doc.lang or "en"
+    cached = doc.meta.get("_words")
+    if cached is not None and cached[1] == lang and cached[0] == doc.text:
+        return cached[2]
+    words = split_words(doc.text, lang)
+    doc.meta["_words"] = (doc.text, lang, words)
+    return words
+
+
 def is_symbol_word(word: str) -> bool:
     """A word made only of punctuation (Gopher does not count those as words)."""
     return bool(_SYMBOL_WORD.match(word))

@@ -1,22 +1,31 @@
 """`refinery`: one command with a subcommand per step of the flow.
 
 Each package registers its own subcommands (`register(subparsers)` in its `cli.py`), so the
-command line grows with the project without this file knowing what each step does.
+command line grows with the project without this file knowing what each step does. What it
+does know is which argument names a command's run folder, so that every command appends an
+entry to that folder's log (pipeline/runlog.py).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
+from . import runlog
 from .errors import RefineryError
 
 # Modules that define `register(subparsers)`; each adds its subcommands with `set_defaults(func=...)`.
 COMMAND_MODULES = ["pipeline.commands", "tokenizer.cli", "trainer.cli", "reports.cli"]
+# The libraries of the extras (pyproject.toml): a command that needs one says how to install it.
+EXTRAS = {"torch": "train", "safetensors": "train", "matplotlib": "report", "ray": "ray", "s3fs": "s3"}
+# The argument that names the run folder(s) a command works on: where its log entry goes.
+RUN_FOLDER = {"dataset": "out", "tokenizer": "run", "train": "run", "export": "run", "report": "runs"}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="refinery", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"refinery {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -29,8 +38,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return version("refinery")
+    except PackageNotFoundError:         # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    with runlog.command_log(run_folders(args), argv) as entry:
+        entry.status = _run(args)
+    return entry.status
+
+
+def run_folders(args: argparse.Namespace) -> list[str]:
+    """The run folders a command works on; none for `fetch` and `recipe`."""
+    named = getattr(args, RUN_FOLDER.get(args.command, ""), None)
+    if named is None:
+        return []
+    return [str(folder) for folder in (named if isinstance(named, list) else [named])]
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
@@ -39,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     except RefineryError as e:
         print(f"refinery {args.command}: error: {e}", file=sys.stderr)
         return e.exit_code
+    except ModuleNotFoundError as e:
+        if e.name not in EXTRAS:
+            raise
+        print(f"refinery {args.command}: error: this command needs {e.name}, which is not installed: "
+              f"pip install 'refinery[{EXTRAS[e.name]}]'", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

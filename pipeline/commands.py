@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from .executors import EXECUTORS
+from .write import FORMATS
 from .recipe import describe, load_recipe
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
@@ -12,17 +13,22 @@ RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 
 def register(sub) -> None:
     p = sub.add_parser("dataset", help="WARC files -> filtered, deduplicated documents in RUN/final/",
-                       description="Read WARC files, extract, filter and deduplicate their pages. "
-                                   "Rerun the same command to resume an interrupted run, or to retry "
-                                   "shards whose input could not be read.")
+                       description="Read WARC files, extract, filter and deduplicate their pages; or filter and "
+                                   "deduplicate a corpus of documents you already hold (Parquet or JSON Lines, "
+                                   "FineWeb's or Dolma's columns). Rerun the same command to resume an "
+                                   "interrupted run, or to retry shards whose input could not be read.")
     p.add_argument("--input", nargs="+", default=[], metavar="PATTERN",
                    help="WARC files: paths, globs, folders, http(s):// or s3:// URLs; cc:CRAWL (a Common "
                         "Crawl crawl, e.g. cc:CC-MAIN-2024-22, streamed); 'cc-index:CRAWL?url=PATTERN' "
-                        "(the captures Common Crawl's URL index finds)")
+                        "(the captures Common Crawl's URL index finds). Or document files: '*.parquet', "
+                        "'*.jsonl', '*.jsonl.gz', '*.json.gz' (text, id, url or metadata.url columns); "
+                        "their texts go straight to the text steps, without read and extract")
     p.add_argument("--input-list", metavar="FILE",
                    help="a file (plain or .gz, local or a URL) with one input a line, e.g. a warc.paths.gz")
     _add_selection(p, "files of a crawl, list or glob; records of a cc-index query")
     p.add_argument("--out", required=True, metavar="RUN", help="the run folder")
+    p.add_argument("--format", choices=FORMATS, default="parquet",
+                   help="how final/ is written: Parquet (default) or gzipped JSON Lines; a run keeps its format")
     p.add_argument("--recipe", default=str(RECIPES / "fineweb.toml"), help="a recipe TOML (default: %(default)s)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: %(default)s)")
     p.add_argument("--executor", choices=EXECUTORS, default="local",
@@ -96,7 +102,7 @@ def dataset(args) -> int:
         raise RefineryError("give the inputs with --input or --input-list")
     run_dataset(args.input, args.out, load_recipe(args.recipe), args.workers, input_list=args.input_list,
                 limit=args.limit, sample_seed=args.sample_seed, retry=_policy(args), strict=args.strict,
-                executor=args.executor, ray_address=args.ray_address)
+                executor=args.executor, ray_address=args.ray_address, format=args.format)
     return 0
 
 

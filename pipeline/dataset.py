@@ -1,12 +1,12 @@
-"""`refinery dataset`: WARC files in, RUN/final/ out, every decision in RUN/ledger/.
+"""`refinery dataset`: WARC files (or document files) in, RUN/final/ out, every decision in RUN/ledger/.
 
     map    per shard: read -> the recipe's steps before dedup -> docs/ + ledger/
     dedup  across all shards (when the recipe lists it)
-    final  per shard: docs/ -> the recipe's steps after dedup -> final/
+    final  per shard: docs/ -> the recipe's steps after dedup -> final/ (Parquet or JSON Lines)
 
-A run folder remembers its inputs and recipe. Rerunning the same command resumes: finished
-shards are skipped by their completion markers. Rerunning with other inputs or another recipe
-is refused rather than mixing two corpora in one folder.
+A run folder remembers its inputs, recipe and output format. Rerunning the same command
+resumes: finished shards are skipped by their completion markers. Rerunning with other inputs,
+another recipe or another format is refused rather than mixing two corpora in one folder.
 """
 from __future__ import annotations
 
@@ -17,52 +17,87 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
+from . import runlog
 from .dedup.clusters import deduplicate
 from .dedup.signatures import Signer
 from .errors import IncompleteRun, RefineryError, ShardFailed, SourceError
 from .executors import make_executor
 from .layout import RunLayout
-from .recipe import Recipe
+from .ledger import PAGE
+from .read_documents import is_document_file, needs_html
+from .recipe import READ_STEP, Recipe
 from .sources import cc_index, expand_inputs, is_url
 from .sources.remote import remote_size
+from .shards import describe, plan_shards, shard_bytes
 from .sources.retry import GaveUp, RetryPolicy, as_run_error
 from .tasks import final_shard, map_shard
+from .write import scan_documents
 
 SIZED_REMOTE_INPUTS = 16    # remote inputs sized one by one for the progress bar; more are not
+# Ledger reasons of input the readers could not read (read.py, read_documents.py), and how the
+# summary names those that stand for a whole file.
+DAMAGE = ["read:corrupt_record", "read:not_warc", "read:corrupt_row", "read:not_documents"]
+NOT_READABLE = {"read:not_warc": "not a WARC file: ", "read:not_documents": "not a documents file: "}
 
 
-def prepare_run(run: RunLayout, sources: list[str], recipe: Recipe) -> None:
-    """Write the run's manifest, or check that an existing run was made the same way."""
-    manifest = [{"shard": i, "source": s} for i, s in enumerate(sources)]
+def prepare_run(run: RunLayout, sources: list[str], recipe: Recipe, format: str = "parquet",
+                sizes: dict[str, int | None] | None = None, workers: int = 1) -> list[dict]:
+    """Write the run's manifest, its shards (shards.py), or check that an existing run was made
+    the same way and return the shards it was planned with."""
     if run.exists(run.inputs):
-        if json.loads(run.fetch(run.inputs, fresh=True).read_text()) != manifest:
+        manifest = json.loads(run.fetch(run.inputs, fresh=True).read_text())
+        if list(dict.fromkeys(shard["source"] for shard in manifest)) != sources:
             raise RefineryError(f"{run.where} was made from other inputs; use a new --out to start another run")
         if run.fetch(run.recipe, fresh=True).read_text(encoding="utf-8") != recipe.source:
             raise RefineryError(f"{run.where} was made with another recipe; use a new --out to start another run")
-        return
+        if run_format(run) != format:
+            raise RefineryError(f"{run.where} writes final/ as {run_format(run)}, not {format}: rerun it with "
+                                f"--format {run_format(run)}, or use a new --out")
+        return manifest
+    manifest = plan_shards(sources, sizes or {}, workers)
     run.root.mkdir(parents=True, exist_ok=True)
     run.recipe.write_text(recipe.source, encoding="utf-8")
-    run.inputs.write_text(json.dumps(manifest, indent=1))
-    run.publish(run.recipe, run.inputs)
+    run.format.write_text(json.dumps({"format": format}))
+    run.inputs.write_text(json.dumps(manifest, indent=1))   # last: its presence says the run is prepared
+    run.publish(run.recipe, run.format, run.inputs)
+    return manifest
 
 
-def probe_inputs(sources: list[str], policy: RetryPolicy) -> int | None:
-    """Check the inputs before any work starts, and size them for the progress bar.
+def run_format(run: RunLayout) -> str:
+    """The format of the run's final/ (Parquet for runs made before there was a choice)."""
+    if not run.exists(run.format):
+        return "parquet"
+    return json.loads(run.fetch(run.format, fresh=True).read_text())["format"]
+
+
+def input_kind(sources: list[str]) -> str:
+    """"documents" or "warc": one run reads one kind, so its funnel counts either pages or
+    documents, and its recipe's HTML steps either run on every shard or on none."""
+    documents = [s for s in sources if is_document_file(s)]
+    if documents and len(documents) < len(sources):
+        warc = next(s for s in sources if not is_document_file(s))
+        raise RefineryError(f"the inputs mix document files ({documents[0]}, ...) and WARC files ({warc}, ...): "
+                            f"make one run of each")
+    return "documents" if documents else "warc"
+
+
+def probe_inputs(sources: list[str], policy: RetryPolicy) -> dict[str, int | None]:
+    """Check the inputs before any work starts, and size them (for the progress bar, and to
+    plan the shards): {source: bytes, or None where unknown}.
 
     The first remote file of every host is opened: a host that cannot be reached (offline, a
     wrong address) or a file that is not there is the run's error now, not one failed shard
-    per file later. A host that is merely throttling is left to the shards' own retries. The
-    total is known when every input was sized (remote ones only when there are a few)."""
+    per file later. A host that is merely throttling is left to the shards' own retries. Remote
+    files are sized one by one only when there are a few; index slices are not sized."""
     remote = [s for s in sources if is_url(s)]
     few = len(remote) <= SIZED_REMOTE_INPUTS
     first_of_host: dict[str, str] = {}
     for source in remote:
         first_of_host.setdefault(urlsplit(source).netloc, source)
-    sizes = [_probe(s, replace(policy, attempts=policy.connect_attempts))
-             for s in (remote if few else first_of_host.values())]
-    if not few or None in sizes or any(s.startswith(cc_index.PREFIX) for s in sources):
-        return None
-    return sum(sizes) + sum(os.path.getsize(s) for s in sources if not is_url(s))
+    probed = {s: _probe(s, replace(policy, attempts=policy.connect_attempts))
+              for s in (remote if few else first_of_host.values())}
+    return {s: probed.get(s) if is_url(s) else None if s.startswith(cc_index.PREFIX) else os.path.getsize(s)
+            for s in sources}
 
 
 def _probe(url: str, policy: RetryPolicy) -> int | None:
@@ -78,44 +113,55 @@ def _probe(url: str, policy: RetryPolicy) -> int | None:
 
 def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, executor: str = "local",
                 input_list: str | None = None, limit: int | None = None, sample_seed: int | None = None,
-                retry: RetryPolicy | None = None, strict: bool = False, ray_address: str | None = None) -> RunLayout:
+                retry: RetryPolicy | None = None, strict: bool = False, ray_address: str | None = None,
+                format: str = "parquet") -> RunLayout:
     run = RunLayout(out if "://" in out else os.path.abspath(out))   # tasks may run in other folders
     retry = retry or RetryPolicy()
     sources = expand_inputs(inputs, input_list, limit, sample_seed, retry)
-    prepare_run(run, sources, recipe)
+    kind = input_kind(sources)
+    sizes = probe_inputs(sources, retry)
+    shards = prepare_run(run, sources, recipe, format, sizes, workers)
     pool = make_executor(executor, workers, ray_address)
     try:
-        _run_phases(run, sources, recipe, pool, retry, strict)
+        _run_phases(run, shards, sizes, recipe, pool, retry, strict, format, kind)
     finally:
         pool.close()
-    print_summary(run)
+    runlog.note(**print_summary(run, recipe, kind, format))
     return run
 
 
-def _run_phases(run: RunLayout, sources: list[str], recipe: Recipe, pool, retry: RetryPolicy, strict: bool) -> None:
+def _run_phases(run: RunLayout, shards: list[dict], sizes: dict[str, int | None], recipe: Recipe, pool,
+                retry: RetryPolicy, strict: bool, format: str, kind: str) -> None:
     """map over every shard, then dedup across them, then final over every shard."""
-    todo = [s for s in range(len(sources)) if not run.is_done("map", s)]
-    print(f"refinery dataset: {len(sources)} shard(s), {len(sources) - len(todo)} already done, "
-          f"recipe {recipe.name!r}: read -> {' -> '.join(recipe.steps)}")
-    tasks = [dict(run_root=run.where, shard=s, source=sources[s], recipe_text=recipe.source,
-                  retry=retry.to_dict(), strict=strict) for s in todo]
+    todo = [s for s in range(len(shards)) if not run.is_done("map", s)]
+    parts = sum("range" in shard for shard in shards)
+    print(f"refinery dataset: {len(shards)} shard(s)" + (f" ({parts} of them parts of large files)" if parts else "")
+          + f", {len(shards) - len(todo)} already done, "
+          f"recipe {recipe.name!r}: {' -> '.join(run_steps(recipe, kind))}")
+    if kind == "documents":
+        skipped = [s for s in recipe.steps if needs_html(s)]
+        print("document inputs: read takes each row's text as it is (WARC records and HTML are not read)"
+              + (f"; {', '.join(skipped)} skipped (no HTML to work on)" if skipped else ""))
+    tasks = [dict(run_root=run.where, shard=s, source=shards[s]["source"], byte_range=shards[s].get("range"),
+                  recipe_text=recipe.source, retry=retry.to_dict(), strict=strict) for s in todo]
+    todo_bytes = [shard_bytes(shards[s], sizes) for s in todo]
     results = pool.run(map_shard, tasks, "read+filter", count="bytes",
-                       total=probe_inputs([sources[s] for s in todo], retry) if todo else 0)
-    failed = [(task["shard"], task["source"], r) for task, r in zip(tasks, results) if isinstance(r, ShardFailed)]
+                       total=None if None in todo_bytes else sum(todo_bytes))
+    failed = [(s, describe(shards[s]), r) for s, r in zip(todo, results) if isinstance(r, ShardFailed)]
     if failed:
-        raise IncompleteRun(describe_failures(failed, len(sources)))
+        raise IncompleteRun(describe_failures(failed, len(shards)))
     if recipe.dedup and not run.is_done("dedup"):
         print("dedup: clustering signatures across all shards ...")
         clusters = deduplicate(run, Signer(**recipe.params_for("dedup")).bands, pool)
         dropped = clusters.filter(~pl.col("kept")).height
         print(f"dedup: {clusters['cluster'].n_unique():,} clusters, {dropped:,} copies to drop")
         run.mark_done("dedup")
-    todo = [s for s in range(len(sources)) if not run.is_done("final", s)]
-    results = pool.run(final_shard, [dict(run_root=run.where, shard=s, recipe_text=recipe.source) for s in todo],
-                       "final")
+    todo = [s for s in range(len(shards)) if not run.is_done("final", s)]
+    results = pool.run(final_shard, [dict(run_root=run.where, shard=s, recipe_text=recipe.source, format=format)
+                                     for s in todo], "final")
     failed = [(s, str(run.docs(s)), r) for s, r in zip(todo, results) if isinstance(r, ShardFailed)]
     if failed:
-        raise IncompleteRun(describe_failures(failed, len(sources)))
+        raise IncompleteRun(describe_failures(failed, len(shards)))
 
 
 def describe_failures(failed: list[tuple[int, str, ShardFailed]], shards: int, shown: int = 20) -> str:
@@ -128,26 +174,53 @@ def describe_failures(failed: list[tuple[int, str, ShardFailed]], shards: int, s
     return "\n".join(lines)
 
 
-def print_summary(run: RunLayout) -> None:
-    """What happened to every record, from the ledger: kept and dropped per stage, with reasons."""
+def run_steps(recipe: Recipe, kind: str) -> list[str]:
+    """The steps documents meet, in order: `read`, then the recipe's (those with HTML to work on)."""
+    return [s for s in (READ_STEP, *recipe.steps) if s == READ_STEP or kind == "warc" or not needs_html(s)]
+
+
+def print_summary(run: RunLayout, recipe: Recipe, kind: str = "warc", format: str = "parquet") -> dict[str, int]:
+    """The funnel, from the ledger: pages (or documents) read, how many are left after each step
+    and in final/, then why the others were dropped. Returns the funnel's counts."""
     ledger = pl.scan_parquet(run.ledger_glob)
-    reasons = (ledger.filter(~pl.col("kept")).group_by("stage", "reason").agg(pl.len().alias("docs"))
-               .sort("docs", descending=True).collect())
-    records = ledger.filter(pl.col("stage") == "read").select(pl.len()).collect().item()
-    final = pl.scan_parquet(run.final_glob).select(pl.len()).collect().item()
-    print(f"\n{records:,} WARC records read, {final:,} documents in {run.where}/final")
+    unit = "documents" if kind == "documents" else "pages"
+    kept = dict(ledger.filter(PAGE).group_by("stage").agg(pl.col("kept").sum()).collect().iter_rows())
+    pages = ledger.filter(PAGE & (pl.col("stage") == READ_STEP)).select(pl.len()).collect().item()
+    final = scan_documents(run.final_glob_for(format), format).select(pl.len()).collect().item()
+    funnel = {unit: pages, **{f"after {s}": int(kept.get(s, 0)) for s in run_steps(recipe, kind)}, "final": final}
+    others = (ledger.filter(~PAGE).group_by("reason").agg(pl.len()).sort("len", "reason", descending=[True, False])
+              .collect())
+    print(f"\nfunnel: {pages:,} {unit}" + (" (WARC response records)" if kind == "warc" else "")
+          + ", then what is left after each step")
+    width = max(map(len, funnel))
+    for name, count in funnel.items():
+        where = f"   in {run.where}/final ({format})" if name == "final" else ""
+        print(f"  {name:<{width}}  {count:>12,}  {100 * count / pages if pages else 0:5.1f}%{where}")
+    if others.height:
+        print(other_records(others))
+    reasons = (ledger.filter(PAGE & ~pl.col("kept")).group_by("stage", "reason").agg(pl.len().alias("docs"))
+               .sort("docs", "reason", descending=[True, False]).collect())
     with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, fmt_str_lengths=60):
         print("dropped or skipped, by reason:")
         print(reasons.select("reason", "docs"))
-    damaged = (ledger.filter(pl.col("reason").is_in(["read:corrupt_record", "read:not_warc"]))
+    damaged = (ledger.filter(pl.col("reason").is_in(DAMAGE))
                .select("shard", "reason", pl.col("metrics").str.json_path_match("$.error").alias("error"))
                .collect())
     if damaged.height:
         sources = {entry["shard"]: entry["source"] for entry in json.loads(run.fetch(run.inputs).read_text())}
         print(f"note: {damaged.height} damaged or unreadable input(s) were skipped and counted "
-              f"(ledger reasons 'read:corrupt_record', 'read:not_warc'; --strict makes them fatal):")
+              f"(ledger reasons {', '.join(map(repr, DAMAGE))}; --strict makes them fatal):")
         for shard, reason, error in damaged.head(10).iter_rows():
-            print(f"  {sources[shard]}: {'not a WARC file: ' if reason == 'read:not_warc' else ''}{error}")
+            print(f"  {sources[shard]}: {NOT_READABLE.get(reason, '')}{error}")
         if damaged.height > 10:
             print(f"  ... and {damaged.height - 10} more")
     print(f"\nledger: {run.where}/ledger  (pl.read_parquet('{run.ledger_glob}'))")
+    print(f"next: refinery tokenizer {run.where}")
+    return {name.removeprefix("after ").replace(" ", "_"): count for name, count in funnel.items()}
+
+
+
+def other_records(others: pl.DataFrame) -> str:
+    """The WARC records that are no pages, on one line: they are not documents, so no drops."""
+    kinds = ", ".join(f"{reason.removeprefix('read:').removesuffix('_record')} {n:,}" for reason, n in others.iter_rows())
+    return f"other WARC records, not pages: {int(others['len'].sum()):,} ({kinds})"

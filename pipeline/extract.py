@@ -89,6 +89,7 @@ def one_line_per_block(text: str) -> str:
 
 class Extractor:
     name = "extract"
+    needs_html = True     # not run on document inputs (read_documents.py): their text is extracted
 
     def __init__(self, engine: str = "trafilatura", favor_precision: bool = True, include_tables: bool = True,
                  include_comments: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S,

@@ -7,7 +7,8 @@
     RUN/ledger/final-NNNNN.parquet decisions of dedup and the steps after it
     RUN/minhash/part-NNNNN.parquet dedup signatures of docs/part-NNNNN (when the recipe dedups)
     RUN/dedup/clusters.parquet     every document that has a copy, its cluster, kept or not
-    RUN/final/part-NNNNN.parquet   the output of the whole recipe
+    RUN/final/part-NNNNN.parquet   the output of the whole recipe (.jsonl.gz with --format jsonl)
+    RUN/format.json                the format of final/, fixed at the first run
     RUN/.done/STEP-NNNNN           completion markers: a rerun skips what they name
 
 RUN is a local folder (on a cluster, one every node mounts at the same path), or an fsspec URL
@@ -24,6 +25,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from .write import FORMATS
 
 
 class RunLayout:
@@ -104,8 +107,12 @@ class RunLayout:
     def clusters(self) -> Path:
         return self.root / "dedup" / "clusters.parquet"
 
-    def final(self, shard: int) -> Path:
-        return self.root / "final" / f"part-{shard:05d}.parquet"
+    def final(self, shard: int, format: str = "parquet") -> Path:
+        return self.root / "final" / f"part-{shard:05d}{FORMATS[format]}"
+
+    @property
+    def format(self) -> Path:
+        return self.root / "format.json"
 
     def marker(self, step: str, shard: int | None = None) -> Path:
         return self.root / ".done" / (step if shard is None else f"{step}-{shard:05d}")
@@ -127,4 +134,7 @@ class RunLayout:
 
     @property
     def final_glob(self) -> str:
-        return f"{self.where}/final/part-*.parquet"
+        return self.final_glob_for("parquet")
+
+    def final_glob_for(self, format: str) -> str:
+        return f"{self.where}/final/part-*{FORMATS[format]}"

@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 
 from .decision import Decision
@@ -24,6 +25,12 @@ LEDGER_SCHEMA = pa.schema([
     ("stage", pa.string()), ("kept", pa.bool_()), ("reason", pa.string()),
     ("bytes", pa.int64()), ("metrics", pa.string()),
 ])
+
+# The rows about pages (or, for document inputs, rows): all but the `read` step's drops of WARC
+# records that are no page, a request or metadata record (`read:<type>_record`). A corrupt
+# record may have been a page, so it counts as one. Funnels start from these.
+PAGE = ~((pl.col("stage") == "read") & pl.col("reason").str.contains(r"^read:\w+_record$")
+         & (pl.col("reason") != "read:corrupt_record"))
 
 
 class Ledger:

@@ -41,7 +41,7 @@ class _VerbatimURILoader(ArcWarcRecordLoader):
 
 
 def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
-              policy: RetryPolicy | None = None) -> Iterator[Document]:
+              policy: RetryPolicy | None = None, byte_range: tuple[int, int] | None = None) -> Iterator[Document]:
     """Stream the records of one WARC file (plain or gzipped; local, remote, or an index slice).
 
     One record's payload is in memory at a time, and at most `max_payload_bytes` of it. A record
@@ -49,16 +49,27 @@ def read_warc(source: str, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     reported, with its byte offsets), and reading resumes at the next whole record (resync.py).
     A file with no readable record at all is flagged as not a WARC file. A *transfer* that fails
     for good is another matter: the SourceError propagates, so the shard is not finished.
+
+    `byte_range` (start, end): only the records whose first byte lies in it, so that several
+    tasks can share a large file and each record is read by exactly one. Reading starts at the
+    first record from `start` on, found as after a damaged record (resync.py), and the record
+    that starts before `end` is read to its own end, as are bytes after it that start no record.
     """
-    start, read_any = 0, False
-    while start is not None:
-        start, read = yield from _records_from(source, start, max_payload_bytes, policy, read_any)
+    start, end = byte_range or (0, None)
+    if start:
+        with open_source(source, policy, start) as stream:
+            start = next_record_start(stream, start)
+    read_any = False
+    while start is not None and (end is None or start < end):
+        start, read = yield from _records_from(source, start, max_payload_bytes, policy, read_any, end)
         read_any = read_any or read
 
 
-def _records_from(source: str, start: int, max_payload_bytes: int, policy: RetryPolicy | None, read_any: bool):
-    """Yield the records from byte `start` on. At one that cannot be parsed, yield it as broken
-    and return (where the next whole record starts or None, whether any record was read)."""
+def _records_from(source: str, start: int, max_payload_bytes: int, policy: RetryPolicy | None, read_any: bool,
+                  end: int | None = None):
+    """Yield the records from byte `start` on, those that start before `end`. At one that cannot
+    be parsed, yield it as broken and return (where the next whole record starts or None,
+    whether any record was read)."""
     name = source.rstrip("/").rsplit("/", 1)[-1]
     read = False
     with open_source(source, policy, start) as stream:
@@ -76,6 +87,8 @@ def _records_from(source: str, start: int, max_payload_bytes: int, policy: Retry
                     raise ValueError(f"no WARC version line at byte {records.offset:,}")
             except StopIteration:
                 progress.advance(bytes_read=records.offset - last_offset)
+                if end is not None and records.offset >= end and _record_starts(source, policy, records.offset):
+                    return None, read                           # the next range's, to read or report
                 tail = stream.tell() - records.offset
                 if tail > 0:  # bytes after the last whole record: a file cut short mid-record
                     yield _broken(*locate(records.offset), f"truncated file: {tail} trailing bytes "
@@ -88,6 +101,8 @@ def _records_from(source: str, start: int, max_payload_bytes: int, policy: Retry
             except Exception as e:  # a corrupt gzip member, a garbled header, not a WARC at all
                 # (warcio's offset can lag behind inside a damaged member: always move forward)
                 failed = max(records.offset, last_offset)
+                if end is not None and failed >= end and _record_starts(source, policy, failed):
+                    return None, read                           # the next range's, to read or report
                 with open_source(source, policy, failed + 1) as rest:
                     after = next_record_start(rest, failed + 1)
                 nothing = not read_any and not read and after is None
@@ -100,11 +115,22 @@ def _records_from(source: str, start: int, max_payload_bytes: int, policy: Retry
             # Where this record starts. (get_record_offset() would read the record to its end first.)
             offset = records.offset
             progress.advance(bytes_read=offset - last_offset)
+            if end is not None and offset >= end:    # the next byte range's first record
+                return None, read
             last_offset = offset
             read = True
             with contextlib.redirect_stderr(io.StringIO()):
                 doc = _document(record, *locate(offset), max_payload_bytes)
             yield doc
+
+
+def _record_starts(source: str, policy: RetryPolicy | None, offset: int) -> bool:
+    """Whether a record (whole or damaged) starts at `offset`, as the next byte range's reader
+    finds its first record. Past its range's end, a reader stops at such a record and leaves it
+    to that range; anything else there (bytes that start no record) it reports and skips, since
+    the next range skips them unseen on its way to its first record."""
+    with open_source(source, policy, offset) as stream:
+        return next_record_start(stream, offset) == offset
 
 
 def _printable(message: str, limit: int = 200) -> str:
@@ -162,6 +188,7 @@ class RecordFilter:
     """The `read` step: keeps HTTP 200 HTML responses that decode, drops the rest with a reason."""
 
     name = "read"
+    needs_html = True     # a document input (read_documents.py) has its text already: not run there
 
     def __init__(self, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES, html_types: tuple[str, ...] = HTML_TYPES):
         self.max_payload_bytes = max_payload_bytes

@@ -22,6 +22,7 @@ STEPS = {
     "read": "pipeline.read:RecordFilter",
     "extract": "pipeline.extract:Extractor",
     "language": "pipeline.language:LanguageFilter",
+    "language_precheck": "pipeline.language_precheck:LanguagePrecheck",
     "url": "pipeline.filters.urls:URLFilter",
     "gopher_repetition": "pipeline.filters.gopher:GopherRepetitionFilter",
     "gopher_quality": "pipeline.filters.gopher:GopherQualityFilter",

@@ -1,4 +1,5 @@
-"""The two per-shard tasks of `refinery dataset`. One input WARC is one shard is one task.
+"""The two per-shard tasks of `refinery dataset`. One input file (a WARC, or a file of documents:
+pipeline/read_documents.py) is one shard is one task.
 
 Tasks are plain top-level functions of plain arguments, so any executor can run them: in
 this process, in a process pool, or as Ray tasks. A task writes its outputs under temporary
@@ -21,30 +22,37 @@ from .errors import RefineryError, StepFailed
 from .layout import RunLayout
 from .ledger import Ledger
 from .read import read_warc
+from .read_documents import RowFilter, is_document_file, needs_html, read_documents
 from .recipe import Recipe, parse_recipe
 from .sources.retry import RetryPolicy
 from .stage import chain
 from .steps import build_step
-from .write import DOCS_SCHEMA, ParquetSink
+from .write import DOCS_SCHEMA, ParquetSink, documents_sink
 
 
-def map_steps(recipe: Recipe) -> list[Filter]:
-    """The per-shard steps of a recipe, `read` first."""
+def map_steps(recipe: Recipe, documents: bool = False) -> list[Filter]:
+    """The per-shard steps of a recipe, `read` first. Documents have their text already: they
+    are read by rows, and the steps that need the page's HTML (`extract`, ...) are left out."""
+    if documents:
+        return [RowFilter(), *(build_step(s, recipe.params_for(s)) for s in recipe.map_steps if not needs_html(s))]
     return [build_step(s, recipe.params_for(s)) for s in ("read", *recipe.map_steps)]
 
 
 def map_shard(run_root: str, shard: int, source: str, recipe_text: str, retry: dict | None = None,
-              strict: bool = False) -> int:
-    """Read one WARC and run the per-shard steps; write docs/ and ledger/ for it.
+              strict: bool = False, byte_range: list[int] | None = None) -> int:
+    """Read one input file and run the per-shard steps; write docs/ and ledger/ for it.
     Returns the number of documents kept (-1 when the shard was already done). When the source
     cannot be read to its end, SourceError propagates: the outputs are discarded, no marker.
-    `strict`: a corrupt record or a file that is not a WARC stops the run instead of being skipped."""
+    `strict`: a corrupt record or a file that is not a WARC stops the run instead of being skipped.
+    `byte_range`: [start, end], when the shard is a part of a large WARC file (shards.py)."""
     run = RunLayout(run_root)
     if run.is_done("map", shard):
         return -1
     recipe = parse_recipe(recipe_text)
-    steps = map_steps(recipe)
-    records = read_warc(source, steps[0].max_payload_bytes, RetryPolicy(**(retry or {})))
+    documents, policy = is_document_file(source), RetryPolicy(**(retry or {}))
+    steps = map_steps(recipe, documents)
+    records = (read_documents(source, policy) if documents
+               else read_warc(source, steps[0].max_payload_bytes, policy, tuple(byte_range) if byte_range else None))
     if strict:
         records = _refuse_damage(records, source)
     with ExitStack() as outputs:
@@ -63,8 +71,9 @@ def map_shard(run_root: str, shard: int, source: str, recipe_text: str, retry: d
     return out.count
 
 
-def final_shard(run_root: str, shard: int, recipe_text: str) -> int:
-    """Run the steps after deduplication over one shard's documents; write final/ for it."""
+def final_shard(run_root: str, shard: int, recipe_text: str, format: str = "parquet") -> int:
+    """Run the steps after deduplication over one shard's documents; write final/ for it, as
+    Parquet or JSON Lines (`format`)."""
     run = RunLayout(run_root)
     if run.is_done("final", shard):
         return -1
@@ -73,12 +82,12 @@ def final_shard(run_root: str, shard: int, recipe_text: str) -> int:
     if recipe.dedup:
         steps.insert(0, DedupFilter(run.fetch(run.clusters), shard))
     run.fetch(run.docs(shard))
-    with Ledger(run.final_ledger(shard), shard) as ledger, ParquetSink(run.final(shard), DOCS_SCHEMA) as out:
+    with Ledger(run.final_ledger(shard), shard) as ledger, documents_sink(run.final(shard, format)) as out:
         with naming(shard, str(run.docs(shard))):
             for doc in chain(steps, _documents(run.docs(shard)), ledger):
                 out.add(to_row(doc))
                 progress.advance(docs_written=1)
-    run.publish(run.final(shard), run.final_ledger(shard))
+    run.publish(run.final(shard, format), run.final_ledger(shard))
     run.mark_done("final", shard)
     return out.count
 
@@ -86,7 +95,8 @@ def final_shard(run_root: str, shard: int, recipe_text: str) -> int:
 def _refuse_damage(records: Iterator[Document], source: str) -> Iterator[Document]:
     for doc in records:
         if doc.error:
-            raise RefineryError(f"{source}: {doc.error} (record at byte {doc.offset:,}); "
+            where = f"row {doc.offset:,}" if is_document_file(source) else f"record at byte {doc.offset:,}"
+            raise RefineryError(f"{source}: {doc.error} ({where}); "
                                 f"without --strict it would be skipped and counted")
         yield doc
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import runlog
 from pipeline.errors import RefineryError
 
 from . import views
@@ -33,7 +34,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise RefineryError("give one run to report on, or two to compare")
     # Imported here, not at the top: every `refinery` command loads this module, and matplotlib
     # (the charts) alone takes a third of a second to import.
-    from .html import render_page
+    from .html import CHARTS_MISSING, render_page
 
     runs = [load_run(path) for path in args.runs]
     labels = _labels(runs)
@@ -42,7 +43,9 @@ def run_report(args: argparse.Namespace) -> int:
         tables[label] = build_tables(run)
         written = write_tables(run, tables[label])
         print(f"{run.layout.root}: wrote {len(written)} tables to {run.reports_dir}/")
+        runlog.note(tables=len(written))
     missing = [f"{label}: {m}" if len(runs) > 1 else m for label, run in zip(labels, runs) for m in run.missing]
+    missing += [CHARTS_MISSING] if CHARTS_MISSING else []
     if len(runs) == 1:
         shown = views.single(tables[labels[0]])
         default_html = runs[0].reports_dir / "report.html"

@@ -7,8 +7,16 @@ import html
 
 import polars as pl
 
-from . import charts
 from .views import SECTIONS, format_number
+
+try:
+    from . import charts
+    CHARTS_MISSING = None
+except ModuleNotFoundError as e:      # matplotlib is the [report] extra: without it, a page of tables
+    if e.name != "matplotlib":
+        raise
+    charts = None
+    CHARTS_MISSING = "charts: matplotlib is not installed (pip install 'refinery[report]')"
 
 MAX_ROWS = 25   # per table on the page; the Parquet files hold every row
 
@@ -33,7 +41,7 @@ def render_page(title: str, runs: dict[str, dict[str, pl.DataFrame]], shown: dic
         body.append("<p>Not in this report:</p><ul class='missing'>"
                     + "".join(f"<li>{html.escape(m)}</li>" for m in missing) + "</ul>")
     for name, heading in SECTIONS.items():
-        chart = charts.CHARTS[name](runs) if name in charts.CHARTS else None
+        chart = charts.CHARTS[name](runs) if charts and name in charts.CHARTS else None
         if chart is None and name not in shown:
             continue
         body.append(f"<h2 id='{name}'>{html.escape(heading)}</h2>")

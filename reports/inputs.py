@@ -15,6 +15,7 @@ import polars as pl
 from pipeline.errors import RefineryError
 from pipeline.layout import RunLayout
 from pipeline.recipe import parse_recipe
+from pipeline.write import document_parts, format_of, scan_documents
 from tokenizer.shards import read_header
 
 READ_STAGE = "read"
@@ -45,10 +46,11 @@ def load_run(root: str | Path) -> RunInputs:
     run = RunLayout(root)
     if not list((run.root / "ledger").glob("*.parquet")):
         raise RefineryError(f"{run.root} has no ledger/*.parquet: is it a run folder made by `refinery dataset`?")
-    if not list((run.root / "final").glob("part-*.parquet")):
+    parts = document_parts(run.root / "final")      # Parquet or JSON Lines
+    if not parts:
         raise RefineryError(f"{run.root} has no final/part-*.parquet: rerun `refinery dataset` to finish it")
     ledger = pl.scan_parquet(run.ledger_glob)
-    inputs = RunInputs(layout=run, stages=_stages(run, ledger), ledger=ledger, docs=_final_docs(run))
+    inputs = RunInputs(layout=run, stages=_stages(run, ledger), ledger=ledger, docs=_final_docs(parts))
 
     if run.clusters.exists():
         inputs.clusters = pl.read_parquet(run.clusters)
@@ -84,9 +86,9 @@ def _stages(run: RunLayout, ledger: pl.LazyFrame) -> list[str]:
     return recipe + [s for s in seen if s not in recipe]
 
 
-def _final_docs(run: RunLayout) -> pl.DataFrame:
+def _final_docs(parts: list[Path]) -> pl.DataFrame:
     """One small row per final document; the texts are measured while streaming, never held."""
-    return (pl.scan_parquet(run.final_glob)
+    return (scan_documents(parts, format_of(parts[0]))
             .select("url", "lang", "lang_score", chars=pl.col("text").str.len_chars().cast(pl.Int64),
                     bytes=pl.col("text").str.len_bytes().cast(pl.Int64))   # Int64: sums over a corpus overflow u32
             .collect(engine="streaming"))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.ledger import PAGE
+
 from .inputs import READ_STAGE, RunInputs
 
 LANGUAGE_STAGE = "language"
@@ -21,9 +23,6 @@ EXAMPLE_URLS = 3            # per drop reason
 LOSS_SMOOTHING = 0.1        # EMA weight of each new step: training losses are noisy step to step
 ALL_LANGUAGES = "all"       # the tokenizer table's row over every language
 
-PAGE = ~((pl.col("stage") == READ_STAGE)
-         & pl.col("reason").str.contains(r"^read:\w+_record$")
-         & (pl.col("reason") != "read:corrupt_record"))
 # The host of a URL, without "www.", so www.example.com and example.com count as one domain.
 DOMAIN = (pl.col("url").str.extract(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#]+)", 1)
           .str.to_lowercase().str.strip_prefix("www."))

@@ -1,56 +1,58 @@
 """The trainer on a tiny run folder made here: real web text (DCLM annotation set), a 512-token
-byte-level BPE, llm.c shards and their manifest. Models are tiny so the whole file runs in well
-under a minute. Killing `refinery train` for real is tests/test_crash_safety_tokenizer_trainer.py."""
+BPE trained and saved by the tokenizer step's own code, llm.c shards and their manifest. Models
+are tiny so the whole file runs in about a minute. Killing `refinery train` for real is
+tests/test_crash_safety_tokenizer_trainer.py."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import math
+import shutil
+from contextlib import nullcontext
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer
 
 from pipeline.cli import main
 from pipeline.errors import RefineryError
+from tokenizer import bpe
+from tokenizer.encoders import hf_encoder
 from tokenizer.manifest import write_manifest
 from tokenizer.shards import open_shard, write_shard
 from trainer.data import DocumentBatches, row_starts, shard_paths
 from trainer.model import GPT, GPTConfig
 from trainer.presets import PRESETS
-from trainer.train import BOS_TOKEN, lr_multiplier, train
+from trainer.sample import load_model
+from trainer.train import BOS_TOKEN, Distributed, evaluate, lr_multiplier, train
 
-DCLM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dclm" / "majority_data.jsonl"
 TINY = replace(PRESETS["small"], n_layer=1, n_head=2, n_embd=32, seq_len=32, batch_rows=4, max_steps=8,
                warmup_steps=2, lr=1e-2, eval_every=4, eval_tokens=512, ckpt_every=4, sample_tokens=8)
+VAL_DOCUMENTS = 30          # the first DCLM texts: the validation shard, held out from training
 
 
 @pytest.fixture(scope="module")
-def run_template(tmp_path_factory) -> Path:
-    if not DCLM.exists():
-        pytest.skip(f"{DCLM} is absent: the shared real-data folder is needed for the trainer tests")
-    texts = [json.loads(line)["text"] for line in DCLM.read_text(encoding="utf-8").splitlines()[:300]]
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=512, special_tokens=[BOS_TOKEN],
-                                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+def texts(shared_data) -> list[str]:
+    dclm = shared_data / "dclm" / "majority_data.jsonl"
+    return [json.loads(line)["text"] for line in dclm.read_text(encoding="utf-8").splitlines()[:300]]
+
+
+@pytest.fixture(scope="module")
+def run_template(texts, tmp_path_factory) -> Path:
     run = tmp_path_factory.mktemp("run")
-    (run / "tokenizer").mkdir()
     (run / "tokens").mkdir()
-    tok.save(str(run / "tokenizer" / "tokenizer.json"))
+    tok = bpe.train_bpe([texts[VAL_DOCUMENTS:]], vocab_size=512)
+    bpe.save(tok, run / "tokenizer")
     bos = tok.token_to_id(BOS_TOKEN)
-    vocab = tok.get_vocab()
-    token_bytes = np.zeros(len(vocab), dtype=np.int32)
-    for piece, i in vocab.items():
-        token_bytes[i] = 0 if i == bos else len(piece)    # one byte-level character per byte
-    np.save(run / "tokenizer" / "token_bytes.npy", token_bytes)
-    docs = [np.array([bos] + e.ids) for e in tok.encode_batch(texts)]
-    parts = [("val_000000", docs[:30]), ("train_000000", docs[30:160]), ("train_000001", docs[160:])]
-    shards = [write_shard(run / "tokens" / f"{name}.bin", np.concatenate(part), len(vocab)) for name, part in parts]
-    write_manifest(run / "tokens", run / "tokenizer" / "tokenizer.json", len(vocab), bos, shards)
+    docs = [np.array([bos] + ids) for ids in hf_encoder(tok)(texts)]     # as tokenizer/encode.py writes them
+    parts = [("val_000000", docs[:VAL_DOCUMENTS]), ("train_000000", docs[VAL_DOCUMENTS:160]),
+             ("train_000001", docs[160:])]
+    vocab = tok.get_vocab_size()
+    shards = [write_shard(run / "tokens" / f"{name}.bin", np.concatenate(part), vocab) for name, part in parts]
+    write_manifest(run / "tokens", run / "tokenizer" / "tokenizer.json", vocab, bos, shards)
     return run
 
 
@@ -62,6 +64,16 @@ def run(run_template, tmp_path) -> Path:
         for f in (run_template / sub).iterdir():
             (tmp_path / sub / f.name).write_bytes(f.read_bytes())
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def trained(run_template, tmp_path_factory) -> Path:
+    """A run folder with TINY trained to its end, for tests that only read it."""
+    run = tmp_path_factory.mktemp("trained")
+    for sub in ("tokenizer", "tokens"):
+        shutil.copytree(run_template / sub, run / sub)
+    train(run, TINY)
+    return run
 
 
 def test_rows_start_at_documents_or_continue_a_long_one():
@@ -186,7 +198,137 @@ def test_an_interrupted_run_resumes_exactly(run, tmp_path, monkeypatch):
 def test_resume_refuses_another_preset(run):
     train(run, replace(TINY, max_steps=2))
     with pytest.raises(RefineryError, match="another config"):
-        train(run, replace(TINY, max_steps=4), resume=True)
+        train(run, replace(TINY, max_steps=2, lr=0.5), resume=True)
+
+
+class FixedLosses(torch.nn.Module):
+    """Stands in for a model: the loss of each target is given."""
+
+    def __init__(self, losses: torch.Tensor):
+        super().__init__()
+        self.losses = losses
+
+    def forward(self, x, y):
+        return self.losses
+
+
+def test_bits_per_byte_leaves_out_targets_without_bytes():
+    token_bytes = torch.tensor([0, 1, 2, 3])        # id 0 is BOS, ids 1-3 stand for 1-3 bytes
+    targets = torch.tensor([[2, 3, 0, 1]])           # the third target: a document ends, the next one begins
+    losses = torch.tensor([[1.0, 2.0, 4.0, 0.5]])
+    val_loss, val_bpb = evaluate(FixedLosses(losses), [(targets, targets)], token_bytes, Distributed("cpu"),
+                                 nullcontext())
+    assert val_loss == pytest.approx((1.0 + 2.0 + 4.0 + 0.5) / 4)          # the loss counts every target
+    assert val_bpb == pytest.approx((1.0 + 2.0 + 0.5) / math.log(2) / (2 + 3 + 1))
+
+
+def test_set_changes_any_knob_parsed_by_its_type(run):
+    """Every knob of TINY but max_steps given through --set over the small preset (ints, floats, a
+    bool, strings), and max_steps through --max-steps."""
+    knobs = [f"{name}={value}" for name, value in asdict(TINY).items() if name != "max_steps"]
+    assert main(["train", str(run), "--preset", "small", "--set", *knobs[:3], "--set", *knobs[3:],
+                 "--max-steps", str(TINY.max_steps), "--device", "cpu"]) == 0
+    assert torch.load(run / "model" / "ckpt.pt", weights_only=True)["config"] == asdict(TINY)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "n_layers=2"], "no knob 'n_layers'; the knobs are n_layer, n_head, n_embd, seq_len"),
+    (["--set", "n_layer"], "expected KEY=VALUE"),
+    (["--set", "n_layer=two"], "n_layer takes a whole number"),
+    (["--set", "lr=fast"], "lr takes a number"),
+    (["--set", "tie_embeddings=maybe"], "tie_embeddings is true or false"),
+    (["--set", "optimizer=sgd"], "unknown optimizer 'sgd'"),
+    (["--set", "batch_rows=0"], "batch_rows must be at least 1"),
+    (["--device", "tpu"], "--device tpu: use cpu, cuda, cuda:N or mps"),
+    (["--resume", "--set", "lr=1"], "a resumed run keeps its checkpoint's"),
+])
+def test_bad_train_options_stop_with_one_line(run, capsys, args, message):
+    assert main(["train", str(run), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("refinery train: error: ") and message in err and err.count("\n") == 1
+    assert not (run / "model").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_device_cuda_without_a_gpu_says_so(run, capsys):
+    assert main(["train", str(run), "--device", "cuda"]) == 2
+    assert "sees no CUDA GPU (use --device cpu)" in capsys.readouterr().err
+
+
+def test_a_finished_run_continues_to_more_steps(trained, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    before = pl.read_parquet(run / "model" / "metrics.parquet")
+    assert main(["train", str(run), "--max-steps", "12"]) == 0           # no --resume needed
+    after = pl.read_parquet(run / "model" / "metrics.parquet")
+    ckpt = torch.load(run / "model" / "ckpt.pt", weights_only=True)
+    assert ckpt["step"] == 12 and ckpt["config"] == asdict(replace(TINY, max_steps=12))
+    assert after["step"].to_list() == list(range(13))
+    assert after.head(TINY.max_steps + 1).equals(before)
+    # From step 8 on, the schedule is the one of a 12-step run (row N logs the lr of step N - 1).
+    longer = replace(TINY, max_steps=12)
+    assert after["lr"].to_list()[9:] == [TINY.lr * lr_multiplier(step - 1, longer) for step in range(9, 13)]
+    assert after.filter(pl.col("val_loss").is_not_null())["step"].to_list() == [0, 4, 8, 12]
+
+    capsys.readouterr()
+    assert main(["train", str(run), "--max-steps", "10"]) == 2
+    assert "has trained 12 steps already: --max-steps 10 would end before it" in capsys.readouterr().err
+
+
+def test_sample_continues_a_prompt_from_the_checkpoint(trained, capsys):
+    def sample(*args: str) -> str:
+        capsys.readouterr()
+        assert main(["sample", str(trained), *args]) == 0
+        return capsys.readouterr().out
+
+    prompt = "The history of"
+    first = sample("--prompt", prompt, "--max-new-tokens", "6", "--seed", "3")
+    assert first.startswith(prompt) and len(first) > len(prompt) + 1
+    assert sample("--prompt", prompt, "--max-new-tokens", "6", "--seed", "3") == first
+    assert sample("--prompt", prompt, "--max-new-tokens", "6", "--seed", "4") != first
+    # No prompt, the run's seed and length: the very sample training wrote with the same weights.
+    assert sample("--max-new-tokens", str(TINY.sample_tokens), "--seed", str(TINY.seed), "--device", "cpu") == \
+        (trained / "model" / "sample.txt").read_text() + "\n"
+
+
+def test_sample_without_a_checkpoint_says_what_to_run(run, capsys):
+    assert main(["sample", str(run), "--prompt", "Hello"]) == 2
+    assert f"run `refinery train {run}` first" in capsys.readouterr().err
+
+
+def tensorboard_scalars(folder: Path, tag: str) -> dict[int, float]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(folder))
+    events.Reload()
+    steps = [event.step for event in events.Scalars(tag)]
+    assert len(steps) == len(set(steps)), f"{tag}: a step shown twice"
+    return {event.step: event.value for event in events.Scalars(tag)}
+
+
+def test_tensorboard_events_show_the_metrics_once_after_a_resume(run, monkeypatch):
+    pytest.importorskip("tensorboard", reason="the tensorboard package is not installed")
+    cfg = replace(TINY, max_steps=6, ckpt_every=3, eval_every=2)
+    real_next, calls = DocumentBatches.__next__, {"train": 0}
+
+    def interrupt_at_step_5(self):        # the checkpoint is step 3's, the events reach step 4
+        if self.shuffle:
+            calls["train"] += 1
+            if calls["train"] == 5:
+                raise KeyboardInterrupt
+        return real_next(self)
+
+    monkeypatch.setattr(DocumentBatches, "__next__", interrupt_at_step_5)
+    with pytest.raises(KeyboardInterrupt):
+        train(run, cfg)
+    monkeypatch.undo()
+    train(run, resume=True)
+    metrics = pl.read_parquet(run / "model" / "metrics.parquet")
+    for tag in ("train_loss", "val_loss", "val_bpb", "lr"):
+        expected = {row["step"]: row[tag] for row in metrics.iter_rows(named=True) if row[tag] is not None}
+        shown = tensorboard_scalars(run / "model", tag)
+        assert shown.keys() == expected.keys(), tag
+        np.testing.assert_allclose([shown[s] for s in expected], list(expected.values()), rtol=1e-6)
 
 
 def test_shards_that_do_not_match_their_manifest_are_refused(run, capsys):
@@ -247,22 +389,35 @@ def test_muon_trains(run):
 
 
 @pytest.mark.parametrize("tied", [True, False])
-def test_export_loads_in_transformers_with_the_same_logits(run, tmp_path, tied):
+def test_export_gives_transformers_our_tokens_logits_and_loss(run, texts, tmp_path, tied):
+    """From the exported folder alone, transformers encodes a held-out document as training saw
+    it (BOS first) and its model's loss on it is the loss refinery's evaluation measures."""
     transformers = pytest.importorskip("transformers")
-    from trainer.export import export_hf
-    from trainer.checkpoint import load_checkpoint
-
-    train(run, replace(TINY, max_steps=4, tie_embeddings=tied))
-    export_hf(run, tmp_path / "hf")
+    cfg = replace(TINY, max_steps=4, seq_len=128, tie_embeddings=tied)
+    train(run, cfg)
+    assert main(["export", str(run), "--hf", str(tmp_path / "hf")]) == 0
+    hf_tokenizer = transformers.AutoTokenizer.from_pretrained(tmp_path / "hf")
     hf = transformers.AutoModelForCausalLM.from_pretrained(tmp_path / "hf").eval()
-    ckpt = load_checkpoint(run / "model" / "ckpt.pt")
-    ours = GPT(GPTConfig(**ckpt["model_config"]))
-    ours.load_state_dict(ckpt["model"])
-    ours.eval()
-    text = DCLM.read_text(encoding="utf-8")[:2000]
-    ids = torch.tensor([transformers.AutoTokenizer.from_pretrained(tmp_path / "hf")(text).input_ids[:32]])
+    ours = load_model(run, torch.device("cpu"))
+
+    tokenizer = Tokenizer.from_file(str(run / "tokenizer" / "tokenizer.json"))
+    encode = hf_encoder(tokenizer)                              # how the shards were encoded
+    bos = tokenizer.token_to_id(BOS_TOKEN)
+    document = min(texts[:VAL_DOCUMENTS], key=len)              # held out, and within the context
+    ids = [bos] + encode([document])[0]
+    assert len(ids) <= cfg.seq_len
+    assert hf_tokenizer(document).input_ids == ids
+    odd = "a literal <|endoftext|> in a page"                   # text, not BOS, as in the shards
+    assert hf_tokenizer(odd).input_ids == [bos] + encode([odd])[0]
+
+    batch = torch.tensor([ids])
+    token_bytes = torch.from_numpy(np.load(run / "tokenizer" / "token_bytes.npy").astype(np.int64))
+    our_loss, _ = evaluate(ours, [(batch[:, :-1], batch[:, 1:])], token_bytes, Distributed("cpu"), nullcontext())
     with torch.no_grad():
-        torch.testing.assert_close(hf(ids).logits, ours(ids), atol=1e-4, rtol=1e-4)
+        theirs = hf_tokenizer(document, return_tensors="pt").input_ids     # as a user of the folder would
+        out = hf(theirs, labels=theirs)
+        torch.testing.assert_close(out.logits, ours(batch), atol=1e-4, rtol=1e-4)
+    assert abs(out.loss.item() - our_loss) < 1e-3, (out.loss.item(), our_loss)
 
 
 DDP_SCRIPT = """

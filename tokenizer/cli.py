@@ -5,6 +5,7 @@ import argparse
 import os
 from pathlib import Path
 
+from pipeline import runlog
 from pipeline.errors import RefineryError
 from pipeline.executors import EXECUTORS
 
@@ -51,6 +52,7 @@ def run_tokenizer(args: argparse.Namespace) -> int:
                            executor=args.executor, workers=args.workers, ray_address=args.ray_address,
                            train_bytes=args.train_bytes)
     train, enc = meta["training"], meta["encoding"]
+    runlog.note(vocab=meta["vocab_size"], **{f"{side}_tokens": c["tokens"] for side, c in meta["shards"].items()})
     if meta["vocab_size"] < args.vocab_size:
         print(f"the corpus gave only {meta['vocab_size']:,} tokens of the {args.vocab_size:,} asked for")
     print(f"vocabulary {meta['vocab_size']:,} (BOS id {meta['bos_id']}), trained on {train['mb']} MB "

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow.parquet as pq
 
 from pipeline.errors import RefineryError
+from pipeline.write import document_parts, format_of, iter_document_batches, scan_documents
 
 BATCH_ROWS = 1024  # documents per batch: big enough for the encoders' threads, small in memory
 # A validation loss over a handful of documents is noise: small corpora give up to a tenth of
@@ -26,17 +26,17 @@ MIN_VAL_DOCS = 20
 
 
 def final_parts(run: str | Path) -> list[Path]:
-    parts = sorted(Path(run, "final").glob("part-*.parquet"))
+    """final/'s parts, in whichever format the run wrote them (pipeline/write.py)."""
+    parts = document_parts(Path(run, "final"))
     if not parts:
-        raise RefineryError(f"no {Path(run, 'final', 'part-*.parquet')}: run `refinery dataset` first")
+        raise RefineryError(f"no {Path(run, 'final', 'part-*.parquet')} (or .jsonl.gz): run `refinery dataset` first")
     return parts
 
 
 def iter_batches(parts: list[Path], columns: list[str], batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, list]]:
     """Each batch as {column: values}, part after part, in file order (the shards' order)."""
     for part in parts:
-        for batch in pq.ParquetFile(part).iter_batches(batch_size=batch_rows, columns=columns):
-            yield batch.to_pydict()
+        yield from iter_document_batches(part, columns, batch_rows)
 
 
 def split_score(doc_id: str) -> float:
@@ -66,7 +66,7 @@ def split_documents(parts: list[Path], val_fraction: float) -> Split:
     Reads only the id and the text lengths (polars streams the scan), not the texts themselves.
     """
     sizes = (
-        pl.concat([pl.scan_parquet(part).select("id", pl.col("text").str.len_bytes().alias("bytes"),
+        pl.concat([scan_documents(part, format_of(part)).select("id", pl.col("text").str.len_bytes().alias("bytes"),
                                                  pl.lit(index, pl.UInt32).alias("part"))
                    for index, part in enumerate(parts)])
         .collect(engine="streaming")

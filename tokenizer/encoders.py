@@ -21,7 +21,8 @@ from tokenizers import Tokenizer
 from .bpe import token_byte_strings
 
 Encode = Callable[[list[str]], list[list[int]]]
-THREADS = len(os.sched_getaffinity(0))  # what HF's thread pool uses too: compare like with like
+# What HF's thread pool uses too: compare like with like (no CPU affinity on macOS: all cores).
+THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 REFERENCES = ("cl100k_base", "o200k_base")
 
 

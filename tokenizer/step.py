@@ -27,12 +27,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 import tokenizers
 from tokenizers import Tokenizer
 from tqdm import tqdm
 
 from pipeline.executors import make_executor
+from pipeline.write import document_columns
 
 from . import bpe
 from .atomic import atomic_output, remove_stale_temps, write_text_atomic
@@ -81,7 +81,7 @@ class _TrainTexts:
 
 
 def _val_batches(parts: list[Path], split: Split) -> Iterator[dict[str, list]]:
-    columns = ["id", "text"] + (["lang"] if "lang" in pq.read_schema(parts[0]).names else [])
+    columns = ["id", "text"] + (["lang"] if "lang" in document_columns(parts[0]) else [])
     for batch in iter_batches(parts, columns):
         keep = [i for i, doc_id in enumerate(batch["id"]) if split.is_val(doc_id)]
         if keep:

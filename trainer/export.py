@@ -1,6 +1,11 @@
 """Write a trained model as a `transformers` Llama model: config.json, model.safetensors and
 the run's tokenizer, so `AutoModelForCausalLM.from_pretrained(DIR)` and
-`AutoTokenizer.from_pretrained(DIR)` load it.
+`AutoTokenizer.from_pretrained(DIR)` load it, and give the loss refinery measures.
+
+The model learnt every document with a BOS before it (tokenizer/encode.py), so the exported
+tokenizer puts one there too: its post-processor adds BOS whenever transformers encodes with
+special tokens (its default), and nowhere else. The run's own tokenizer.json has no
+post-processor: the shards add BOS themselves, and the manifest vouches for its exact bytes.
 
 Our GPT is Llama's architecture (see trainer/model.py), so the export only renames weights
 and splits the fused q/k/v and gate/up matrices back into Llama's separate projections.
@@ -9,12 +14,11 @@ The files are written by hand (JSON and safetensors): exporting needs no transfo
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
-from tokenizers import Tokenizer
+from tokenizers import Tokenizer, processors
 
 from .checkpoint import load_checkpoint
 from .model import GPTConfig
@@ -55,17 +59,29 @@ def llama_weights(state: dict[str, torch.Tensor], cfg: GPTConfig) -> dict[str, t
     return {name: t.contiguous().clone() for name, t in out.items()}
 
 
+def tokenizer_with_bos(tokenizer_json: Path) -> Tokenizer:
+    """The run's tokenizer, adding BOS before a text (and before each text of a pair)."""
+    tokenizer = Tokenizer.from_file(str(tokenizer_json))
+    bos_id = tokenizer.token_to_id(BOS_TOKEN)
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{BOS_TOKEN} $A", pair=f"{BOS_TOKEN} $A {BOS_TOKEN} $B:1", special_tokens=[(BOS_TOKEN, bos_id)])
+    return tokenizer
+
+
 def export_hf(run: Path, out_dir: Path) -> None:
     run, out_dir = Path(run), Path(out_dir)
     ckpt = load_checkpoint(run / "model" / "ckpt.pt")
     cfg = GPTConfig(**ckpt["model_config"])
-    tokenizer_json = run / "tokenizer" / "tokenizer.json"
-    bos_id = Tokenizer.from_file(str(tokenizer_json)).token_to_id(BOS_TOKEN)
+    tokenizer = tokenizer_with_bos(run / "tokenizer" / "tokenizer.json")
+    bos_id = tokenizer.token_to_id(BOS_TOKEN)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "config.json").write_text(json.dumps(llama_config(cfg, bos_id), indent=2))
     save_file(llama_weights(ckpt["model"], cfg), out_dir / "model.safetensors", metadata={"format": "pt"})
-    shutil.copyfile(tokenizer_json, out_dir / "tokenizer.json")
+    tokenizer.save(str(out_dir / "tokenizer.json"))
     (out_dir / "tokenizer_config.json").write_text(json.dumps({
         "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": BOS_TOKEN, "eos_token": BOS_TOKEN,
         "model_max_length": cfg.context,
+        # A literal "<|endoftext|>" inside a text is text, as when the shards were encoded
+        # (tokenizer/encoders.py); only the post-processor's BOS is the special token.
+        "split_special_tokens": True,
     }, indent=2))

@@ -1,10 +1,14 @@
-"""The knobs of a training run, and the named sets of them that `refinery train --preset` picks.
+"""The knobs of a training run, the named sets of them that `refinery train --preset` picks, and
+`--set KEY=VALUE`, which changes any knob of the preset.
 
 The vocabulary size is not a knob: it comes from the run's tokenizer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import get_type_hints
+
+from pipeline.errors import RefineryError
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,49 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
+        for name in ("n_layer", "n_head", "n_embd", "seq_len", "batch_rows", "grad_accum", "max_steps",
+                     "eval_every", "eval_tokens", "ckpt_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.optimizer not in ("adamw", "muon"):
             raise ValueError(f"unknown optimizer {self.optimizer!r}: use adamw or muon")
         if self.schedule not in ("cosine", "wsd"):
             raise ValueError(f"unknown schedule {self.schedule!r}: use cosine or wsd")
+
+
+def knobs() -> dict[str, type]:
+    """Every knob's name and type, in the order TrainConfig declares them."""
+    types = get_type_hints(TrainConfig)   # the annotations are strings (postponed evaluation)
+    return {f.name: types[f.name] for f in fields(TrainConfig)}
+
+
+def parse_knob(name: str, kind: type, text: str):
+    """`text` as a value of `kind`; booleans as true/false, yes/no, on/off or 1/0."""
+    if kind is bool:
+        words = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+        if text.lower() not in words:
+            raise RefineryError(f"--set {name}={text}: {name} is true or false")
+        return words[text.lower()]
+    try:
+        return kind(text)               # int, float or str: the other types a knob has
+    except ValueError:
+        raise RefineryError(f"--set {name}={text}: {name} takes {'a whole number' if kind is int else 'a number'}") from None
+
+
+def with_overrides(cfg: TrainConfig, assignments: list[str]) -> TrainConfig:
+    """`cfg` with each KEY=VALUE of `--set` applied, the value read as its knob's type."""
+    types, changes = knobs(), {}
+    for assignment in assignments:
+        name, equals, text = assignment.partition("=")
+        if not equals:
+            raise RefineryError(f"--set {assignment}: expected KEY=VALUE")
+        if name not in types:
+            raise RefineryError(f"--set {assignment}: no knob {name!r}; the knobs are {', '.join(types)}")
+        changes[name] = parse_knob(name, types[name], text)
+    try:
+        return replace(cfg, **changes)
+    except ValueError as e:               # TrainConfig's own checks: a known optimizer, positive sizes...
+        raise RefineryError(f"--set: {e}") from None
 
 
 PRESETS = {

@@ -1,4 +1,5 @@
-"""The training loop: RUN/tokens + RUN/tokenizer in, RUN/model/{ckpt.pt, metrics.parquet, sample.txt} out.
+"""The training loop: RUN/tokens + RUN/tokenizer in, RUN/model/{ckpt.pt, metrics.parquet, sample.txt} out
+(and TensorBoard event files, trainer/events.py).
 
 Runs as it is on a laptop CPU, on one GPU (bf16 autocast, torch.compile, fused AdamW) and on
 several under torchrun (DDP: every rank reads its own slice of each batch). Rank 0 alone
@@ -6,7 +7,8 @@ writes files and draws the progress bar.
 
 Before reading a token it checks the shards against RUN/tokens/manifest.json (tokenizer/manifest.py).
 Every output is written whole or not at all, so after `kill -9` at any moment `--resume` goes
-on from the last checkpoint as if the run had never stopped.
+on from the last checkpoint as if the run had never stopped. A finished run resumed with a higher
+max_steps trains on from its last step.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import math
 import os
 import time
 from contextlib import nullcontext
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +30,15 @@ from tqdm import tqdm
 
 from pipeline.errors import RefineryError
 from tokenizer.atomic import atomic_output, remove_stale_temps, write_text_atomic
+from tokenizer.bpe import BOS as BOS_TOKEN
 from tokenizer.manifest import MANIFEST, check_shards
 
 from .checkpoint import load_checkpoint, restore_rng_state, rng_state, save_checkpoint
 from .data import DocumentBatches, shard_paths
+from .events import EventLog
 from .model import GPT, GPTConfig
 from .presets import TrainConfig
-
-BOS_TOKEN = "<|endoftext|>"
+from .sample import generate_text
 
 
 def lr_multiplier(step: int, cfg: TrainConfig) -> float:
@@ -75,20 +78,39 @@ def build_optimizers(model: GPT, cfg: TrainConfig, device: torch.device) -> list
     return [adamw, muon]
 
 
-class Distributed:
-    """Rank, world size and device: from torchrun's environment, or one process on the best device."""
+def pick_device(name: str | None, local_rank: int = 0) -> torch.device:
+    """The device `--device` names ("cpu", "cuda", "cuda:N", "mps"), by default the GPU if torch
+    sees one. A bare "cuda" under torchrun is this rank's GPU."""
+    name = name or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):
+        raise RefineryError(f"--device {name}: use cpu, cuda, cuda:N or mps")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RefineryError(f"--device {name}: this torch sees no CUDA GPU (use --device cpu)")
+        device = torch.device("cuda", local_rank if device.index is None else device.index)
+        if device.index >= torch.cuda.device_count():
+            raise RefineryError(f"--device {name}: torch sees {torch.cuda.device_count()} GPU(s)")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise RefineryError(f"--device {name}: this torch has no MPS (Apple GPU) backend")
+    return device
 
-    def __init__(self):
+
+class Distributed:
+    """Rank, world size and device: from torchrun's environment, or one process; on `device`
+    (see pick_device)."""
+
+    def __init__(self, device: str | None = None):
         self.enabled = "RANK" in os.environ
+        self.device = pick_device(device, int(os.environ.get("LOCAL_RANK", "0")))
         if self.enabled:
-            cuda = torch.cuda.is_available()
-            dist.init_process_group(backend="nccl" if cuda else "gloo")
+            dist.init_process_group(backend="nccl" if self.device.type == "cuda" else "gloo")
             self.rank, self.world_size = dist.get_rank(), dist.get_world_size()
-            local_rank = int(os.environ["LOCAL_RANK"])
-            self.device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
         else:
             self.rank, self.world_size = 0, 1
-            self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
         self.main = self.rank == 0
@@ -108,19 +130,23 @@ class Distributed:
 
 @torch.no_grad()
 def evaluate(model: GPT, batches, token_bytes: torch.Tensor, env: Distributed, autocast) -> tuple[float, float]:
-    """Mean validation loss (nats per token) and bits per byte of the same tokens. Bits per
-    byte does not depend on the tokenizer, so it compares runs with different vocabularies."""
+    """Mean validation loss (nats per target token) and bits per byte. Bits per byte does not
+    depend on the tokenizer, so it compares runs with different vocabularies; like nanochat's,
+    it counts only targets that stand for bytes: a BOS target (the guess that a document ends
+    here) has none, so its loss goes into the mean loss but not into bits per byte."""
     model.eval()
-    totals = torch.zeros(3, dtype=torch.float64, device=env.device)   # loss nats, tokens, bytes
+    # loss nats over all targets, targets, loss nats over targets with bytes, their bytes
+    totals = torch.zeros(4, dtype=torch.float64, device=env.device)
     for x, y in batches:
         x, y = x.to(env.device), y.to(env.device)
         with autocast:
-            loss = model(x, y)
-        totals += torch.stack([loss.double().sum(), torch.tensor(y.numel(), device=env.device),
-                               token_bytes[y].sum()]).double()
+            loss = model(x, y).double()
+        n_bytes = token_bytes[y]
+        totals += torch.stack([loss.sum(), torch.tensor(y.numel(), device=env.device),
+                               torch.where(n_bytes > 0, loss, 0.0).sum(), n_bytes.sum()]).double()
     model.train()
-    loss_nats, tokens, n_bytes = env.sum(totals).tolist()
-    return loss_nats / tokens, loss_nats / math.log(2) / n_bytes
+    loss_nats, targets, byte_loss_nats, n_bytes = env.sum(totals).tolist()
+    return loss_nats / targets, byte_loss_nats / math.log(2) / n_bytes
 
 
 def read_tokenizer(run: Path) -> tuple[Tokenizer, int, np.ndarray]:
@@ -134,22 +160,34 @@ def read_tokenizer(run: Path) -> tuple[Tokenizer, int, np.ndarray]:
     return tokenizer, bos_id, np.load(tok_dir / "token_bytes.npy")
 
 
-def train(run: Path, cfg: TrainConfig | None = None, resume: bool = False) -> dict:
-    """Train on RUN's shards; return the last metrics row. With resume, continue from
-    RUN/model/ckpt.pt, whose config wins (cfg, if given, must match it)."""
+def train(run: Path, cfg: TrainConfig | None = None, resume: bool = False, max_steps: int | None = None,
+          device: str | None = None) -> dict:
+    """Train on RUN's shards; return the last metrics row.
+
+    A new run trains `cfg`. With resume, the run continues from RUN/model/ckpt.pt under the
+    config saved there (`cfg`, if given, must equal it but for max_steps). `max_steps` replaces
+    the config's: on resume, a finished run trains on to that step, its schedule recomputed for
+    the new total (lr_multiplier). `device` is where the run trains (pick_device), not part of
+    its config: a run may resume on another device."""
     run = Path(run)
     model_dir = run / "model"
     ckpt_path, metrics_path = model_dir / "ckpt.pt", model_dir / "metrics.parquet"
     if resume and not ckpt_path.exists():
         raise RefineryError(f"{ckpt_path} does not exist: nothing to resume")
     if not resume and ckpt_path.exists():
-        raise RefineryError(f"{ckpt_path} exists: pass --resume to continue it, or delete {model_dir} to start over")
+        raise RefineryError(f"{ckpt_path} exists: pass --resume to continue it (--max-steps N: on to step N), "
+                            f"or delete {model_dir} to start over")
     ckpt = load_checkpoint(ckpt_path) if resume else None
     if ckpt is not None:
         saved = TrainConfig(**ckpt["config"])
-        if cfg is not None and cfg != saved:
+        if cfg is not None and replace(cfg, max_steps=saved.max_steps) != saved:
             raise RefineryError(f"{ckpt_path} was trained with another config; resume without --preset or start over")
         cfg = saved
+        if max_steps is not None and max_steps < ckpt["step"]:
+            raise RefineryError(f"{ckpt_path} has trained {ckpt['step']} steps already: "
+                                f"--max-steps {max_steps} would end before it")
+    if max_steps is not None:
+        cfg = replace(cfg, max_steps=max_steps)
     tokenizer, bos_id, token_bytes = read_tokenizer(run)
     train_paths, val_paths = shard_paths(run / "tokens", "train"), shard_paths(run / "tokens", "val")
     if not train_paths or not val_paths:
@@ -159,7 +197,7 @@ def train(run: Path, cfg: TrainConfig | None = None, resume: bool = False) -> di
         raise RefineryError(f"{ckpt_path} was trained on other token shards than {run / 'tokens' / MANIFEST} lists "
                             f"(the tokenizer step ran again on other inputs): delete {model_dir} to start over")
 
-    env = Distributed()
+    env = Distributed(device)
     device = env.device
     torch.manual_seed(cfg.seed)
     if device.type == "cuda":
@@ -219,13 +257,14 @@ def train(run: Path, cfg: TrainConfig | None = None, resume: bool = False) -> di
         remove_stale_temps(model_dir)    # a checkpoint or metrics file a killed run was writing
         print(f"model: {model.num_parameters() / 1e6:.2f}M parameters, vocab {model_cfg.vocab_size}, "
               f"{tokens_per_step} tokens/step, device {device}, {env.world_size} rank(s)"
-              + (f"; resuming at step {step}" if step else ""))
-    if step == 0:
-        val_loss, val_bpb = run_eval()
-        metrics.append({"step": 0, "tokens": 0, "val_loss": val_loss, "val_bpb": val_bpb, "elapsed_s": 0.0})
-
-    with tqdm(total=cfg.max_steps * tokens_per_step, initial=tokens_seen, unit="tok", unit_scale=True,
-              disable=not env.main, desc="train") as bar:
+              + (f"; resuming at step {step} of {cfg.max_steps}" if step else ""))
+    with EventLog(model_dir if env.main else None, history=metrics) as events, \
+            tqdm(total=cfg.max_steps * tokens_per_step, initial=tokens_seen, unit="tok", unit_scale=True,
+                 disable=not env.main, desc="train") as bar:
+        if step == 0:
+            val_loss, val_bpb = run_eval()
+            metrics.append({"step": 0, "tokens": 0, "val_loss": val_loss, "val_bpb": val_bpb, "elapsed_s": 0.0})
+            events.add(metrics[-1])
         while step < cfg.max_steps:
             started = time.perf_counter()
             lr = cfg.lr * lr_multiplier(step, cfg)
@@ -256,13 +295,15 @@ def train(run: Path, cfg: TrainConfig | None = None, resume: bool = False) -> di
             if step % cfg.eval_every == 0 or step == cfg.max_steps:
                 row["val_loss"], row["val_bpb"] = run_eval()
             metrics.append(row)
+            events.add(row)
             bar.update(tokens_per_step)
             bar.set_postfix(step=step, loss=f"{train_loss:.3f}", val=f"{metrics_val(metrics):.3f}", refresh=False)
             if env.main and (step % cfg.ckpt_every == 0 or step == cfg.max_steps):
                 save()
+                events.flush()
 
     if env.main:
-        text = sample(model, tokenizer, bos_id, cfg, device)
+        text = generate_text(model, tokenizer, bos_id, max_new_tokens=cfg.sample_tokens, seed=cfg.seed)
         write_text_atomic(model_dir / "sample.txt", text)
         print(f"val loss {metrics[0]['val_loss']:.3f} -> {metrics_val(metrics):.3f} nats; sample:\n{text}")
     env.close()
@@ -278,12 +319,3 @@ METRICS_SCHEMA = {
 def metrics_val(metrics: list[dict]) -> float:
     """The latest validation loss logged."""
     return next(row["val_loss"] for row in reversed(metrics) if row.get("val_loss") is not None)
-
-
-def sample(model: GPT, tokenizer: Tokenizer, bos_id: int, cfg: TrainConfig, device: torch.device) -> str:
-    """A text the model writes from a bare BOS: the quickest look at what it learned."""
-    generator = torch.Generator(device=device).manual_seed(cfg.seed)
-    start = torch.tensor([[bos_id]], device=device)
-    model.eval()
-    ids = model.generate(start, cfg.sample_tokens, generator=generator)[0, 1:].tolist()
-    return tokenizer.decode(ids)

@@ -31,13 +31,26 @@ class LocalExecutor:
     def __init__(self, workers: int, retries: int = 2):
         self.workers = max(1, workers)
         self.retries = retries
+        self._ctx = mp.get_context("spawn")
+        self._counters = {name: self._ctx.Value("q", 0) for name in progress.COUNTERS}
+        self._pool: ProcessPoolExecutor | None = None   # kept from one phase to the next: a worker's
+        # start (a fresh interpreter importing trafilatura, fastText's model, its extraction child)
+        # costs seconds, as much as a small shard's work
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        if self._pool is not None:
+            self._pool.shutdown()
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=progress.install,
+                                         initargs=(tuple(self._counters[name] for name in progress.COUNTERS),))
+        return self._pool
 
     def run(self, fn, tasks: list[dict], label: str, count: str = "docs", total: int | None = None) -> list:
         """The bar counts `count` ("bytes" read or "docs" written), out of `total` when known.
         At most `workers` tasks are in flight at a time, so when a worker dies the pool breaks
         only the shards that were running: each of those counts a death and is retried."""
-        ctx = mp.get_context("spawn")
-        counters = {name: ctx.Value("q", 0) for name in progress.COUNTERS}
+        counters = self._counters
+        for counter in counters.values():
+            counter.value = 0
         shown = counters["bytes_read" if count == "bytes" else "docs_written"]
         bar = tqdm(total=total, desc=label, unit="B" if count == "bytes" else " docs",
                    unit_scale=count == "bytes", dynamic_ncols=True, mininterval=POLL_SECONDS)
@@ -46,15 +59,11 @@ class LocalExecutor:
         deaths = [0] * len(tasks)
         queue, in_flight = deque(range(len(tasks))), {}
         finished = failed = 0
-        pool, broken = None, False
+        pool, broken = self._pool, False
         try:
             while queue or in_flight:
                 if pool is None or (broken and not in_flight):
-                    if pool is not None:
-                        pool.shutdown()
-                    pool, broken = ProcessPoolExecutor(
-                        min(self.workers, len(tasks)), mp_context=ctx, initializer=progress.install,
-                        initargs=(tuple(counters[name] for name in progress.COUNTERS),)), False
+                    pool, broken = self._new_pool(), False
                 while queue and not broken and len(in_flight) < self.workers:
                     i = queue.popleft()
                     in_flight[pool.submit(fn, **tasks[i])] = i
@@ -79,18 +88,19 @@ class LocalExecutor:
                                     + (f", retries {retries:,}" if retries else "")
                                     + f", docs out {docs:,} ({docs / max(time.monotonic() - started, 1e-9):,.1f}/s)",
                                     refresh=False)
-            if pool is not None:
-                pool.shutdown()
         except BaseException:
-            if pool is not None:
-                _stop(pool)
+            if self._pool is not None:
+                _stop(self._pool)
+                self._pool = None
             raise
         finally:
             bar.close()
         return results
 
     def close(self) -> None:
-        pass
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

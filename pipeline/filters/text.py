@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 import regex
 
@@ -183,21 +184,41 @@ def _merge_special_spans(tokens: list[str]) -> list[str]:
     return merged
 
 
+# Words recur (Zipf): most chunks of a page were split before, on this page or an earlier one.
+# A chunk's words depend on the chunk alone, so they are remembered; long chunks are rare and
+# not worth the memory.
+_CACHED_CHUNK_CHARS = 40
+
+
+@lru_cache(maxsize=1 << 17)
+def _cached_chunk_words(chunk: str) -> tuple[str, ...]:
+    return _chunk_words(chunk)
+
+
+def _chunk_words(chunk: str) -> tuple[str, ...]:
+    tokens: list[str] = []
+    _split_chunk(chunk, tokens)
+    return tuple(_merge_special_spans(tokens))
+
+
 def split_words(text: str, lang: str = "en") -> list[str]:
     """The words of `text` as datatrove's word tokenizer returns them for English; for the
     languages written without spaces, each character of those scripts is a word."""
     words: list[str] = []
+    unspaced = lang in UNSPACED_LANGUAGES
     for chunk in text.split():
-        tokens: list[str] = []
-        if lang in UNSPACED_LANGUAGES and _UNSPACED_CHAR.search(chunk):
+        if unspaced and _UNSPACED_CHAR.search(chunk):
+            tokens: list[str] = []
             for piece in _UNSPACED_PIECE.findall(chunk):
                 if _UNSPACED_CHAR.match(piece):
                     tokens.append(piece)
                 else:
                     _split_chunk(piece, tokens)
+            words.extend(_merge_special_spans(tokens))
+        elif len(chunk) <= _CACHED_CHUNK_CHARS:
+            words.extend(_cached_chunk_words(chunk))
         else:
-            _split_chunk(chunk, tokens)
-        words.extend(_merge_special_spans(tokens))
+            words.extend(_chunk_words(chunk))
     return words
 
 
@@ -253,10 +274,15 @@ def duplicates(items: list[str]) -> tuple[int, int]:
     return count, chars
 
 
+def _ngrams(words: list[str], n: int, sep: str) -> list[str]:
+    """Every run of n consecutive words, joined by `sep` (zip walks the n shifted lists in C)."""
+    return list(map(sep.join, zip(*(words[k:] for k in range(n)))))
+
+
 def top_ngram_chars(words: list[str], n: int) -> int:
     """Characters covered by the most frequent word n-gram (its length with spaces, times its
     count), as Gopher's "top n-gram character fraction" counts them."""
-    grams = Counter(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+    grams = Counter(_ngrams(words, n, " "))
     if not grams:
         return 0
     gram, count = grams.most_common(1)[0]
@@ -266,10 +292,11 @@ def top_ngram_chars(words: list[str], n: int) -> int:
 def duplicated_ngram_chars(words: list[str], n: int) -> int:
     """Characters in word n-grams that repeat an earlier n-gram, each word counted once: after a
     repeat the scan jumps past it, so overlapping repeats are not counted twice (Gopher)."""
+    grams = _ngrams(words, n, "")
     seen: set[str] = set()
     chars = i = 0
-    while i < len(words) - n + 1:
-        gram = "".join(words[i:i + n])
+    while i < len(grams):
+        gram = grams[i]
         if gram in seen:
             chars += len(gram)
             i += n

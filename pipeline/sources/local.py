@@ -16,5 +16,6 @@ def expand_local(pattern: str) -> list[str]:
     else:
         matches = [m for m in glob.glob(os.path.expanduser(pattern), recursive=True) if os.path.isfile(m)]
     if not matches:
-        raise RefineryError(f"no WARC files match {pattern!r}")
+        hint = " (a folder is searched for WARC files; name document files by a glob: 'DIR/*.parquet')"
+        raise RefineryError(f"no WARC files match {pattern!r}{hint if os.path.isdir(pattern) else ''}")
     return [os.path.abspath(m) for m in matches]      # absolute: tasks may run in other folders

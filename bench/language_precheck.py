@@ -60,6 +60,7 @@ def score_corpus(folder: Path, files: int) -> list[Page]:
     *before, extract, language = steps
     # The pre-check as fineweb.toml sets it, with a threshold of 0 so that it scores every page.
     precheck = build_step(PRECHECK, {**load_recipe(FAST).params_for(PRECHECK), "min_target_prob": 0})
+    as_run = build_step(PRECHECK, load_recipe(FAST).params_for(PRECHECK))   # timed: it stops scoring once sure
     if precheck.languages != set(language.languages):
         sys.exit(f"[{PRECHECK}] languages {sorted(precheck.languages)} differ from [language]'s")
     pages = []
@@ -67,13 +68,16 @@ def score_corpus(folder: Path, files: int) -> list[Page]:
         for doc in read_warc(str(path), before[0].max_payload_bytes):
             if not all(step.check(doc).kept for step in before):
                 continue
+            html = doc.html
             started = time.perf_counter()
-            decision = precheck.check(doc)
+            as_run.check(doc)
             precheck_s = time.perf_counter() - started
+            decision = precheck.check(doc)
+            doc.html = html
             started = time.perf_counter()
             extracted = extract.check(doc).kept
             extract_s = time.perf_counter() - started
-            pages.append(Page(doc.url, decision.metrics.get("target_prob", math.inf), precheck_s, extract_s,
+            pages.append(Page(doc.url, decision.metrics.get("target_prob_at_least", math.inf), precheck_s, extract_s,
                               extracted and language.check(doc).kept))
     return pages
 

@@ -14,7 +14,7 @@
    - `refinery dataset` with recipes/fineweb.toml (trafilatura 1.11 and as shipped),
      recipes/fineweb-exact.toml (the reference, no shortcut) and recipes/fineweb-resiliparse.toml.
    Both tools identify languages with the same model file, lid.176.ftz (datatrove would download
-   lid.176.bin; it is pointed at the file instead).
+   lid.176.bin; the file is put in its download cache instead).
 3. Prints each command's median wall time, captures (response records) per second per core and the ratio to datatrove; the
    documents kept before dedup by datatrove and by fineweb.toml at trafilatura 1.11, both ways;
    and the final documents of fineweb.toml against fineweb-exact.toml's, both ways.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -36,7 +37,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DATATROVE_PACKAGES = ["datatrove[processing]==0.10.1", "trafilatura==1.11.0", "spacy==3.8.18", "tldextract==5.4.0",
-                      "pyahocorasick==2.3.1", "warcio==1.8.1", "fasteners", "regex", "nltk", "xxhash", "orjson", "faust-cchardet", "python-magic", "lxml_html_clean",
+                      "pyahocorasick==2.3.1", "warcio==1.8.1", "fasteners", "regex", "nltk", "xxhash", "orjson", "faust-cchardet", "python-magic", "lxml_html_clean", "aiohttp",
                       "fasttext-numpy2-wheel"]
 DATATROVE_TRAFILATURA = "trafilatura==1.11.0"
 
@@ -60,7 +61,7 @@ def run_datatrove(corpus: str, out: str, workers: int, lid_model: str) -> None:
     from datatrove.utils.hashing import HashConfig
     from datatrove.utils.typeshelper import Languages
 
-    lid.cached_asset_path_or_download = lambda *args, **kwargs: lid_model   # offline: the same model as ours
+    _place_lid_model(lid.FT176LID, lid_model)
     files = len(list(Path(corpus).glob("*.warc.gz")))
     url_filter = URLFilter(exclusion_writer=JsonlWriter(f"{out}/removed/url"))
     url_filter.tldextractor = tldextract.TLDExtract(suffix_list_urls=())   # its bundled suffix list, no download
@@ -76,7 +77,7 @@ def run_datatrove(corpus: str, out: str, workers: int, lid_model: str) -> None:
         WarcReader(corpus, glob_pattern="*.warc.gz"),
         url_filter,
         Trafilatura(favour_precision=True),
-        LanguageFilter(exclusion_writer=removed("language")),
+        LanguageFilter(languages=[Languages.english], exclusion_writer=removed("language")),   # FineWeb: English (0.10.1 keeps every language by default)
         GopherRepetitionFilter(exclusion_writer=removed("gopher_repetition")),
         GopherQualityFilter(exclusion_writer=removed("gopher_quality")),
         C4QualityFilter(filter_no_terminal_punct=False, exclusion_writer=removed("c4")),
@@ -91,6 +92,17 @@ def run_datatrove(corpus: str, out: str, workers: int, lid_model: str) -> None:
     stage("final", [JsonlReader(f"{out}/filtered"),
                     MinhashDedupFilter(f"{out}/remove_ids", exclusion_writer=removed("dedup")),
                     PIIFormatter(), JsonlWriter(f"{out}/final")], files)
+
+
+def _place_lid_model(model_class, lid_model: str) -> None:
+    """Put our lid.176.ftz where datatrove's workers look for the lid.176.bin they would download
+    (offline here), marked complete as its own download would be: both tools use one model."""
+    import datatrove.io as dio
+
+    folder = dio.cached_assets_path(library_name="datatrove", namespace="lid", subfolder=model_class.MODEL_SUBFOLDER)
+    path = os.path.join(folder, dio.strip_protocol(model_class.MODEL_URL).replace("/", "_"))
+    shutil.copyfile(lid_model, path)
+    Path(f"{path}.completed").touch()
 
 
 # ---------------------------------------------------------------- environments

@@ -51,24 +51,38 @@ def text_blocks(html: str) -> list[str]:
     return [block for block in (line.strip() for line in text.splitlines()) if block]
 
 
-def target_share(blocks: list[str], languages: set[str], model_path: str | None = None) -> float | None:
+def scored_blocks(blocks: list[str]) -> list[str]:
+    """The blocks that are scored: those of at least MIN_BLOCK_CHARS characters, the first
+    MAX_SCORED_CHARS characters of them."""
+    scored, chars = [], 0
+    for block in blocks:
+        if len(block) >= MIN_BLOCK_CHARS and chars < MAX_SCORED_CHARS:
+            scored.append(block[: MAX_SCORED_CHARS - chars])
+            chars += len(scored[-1])
+    return scored
+
+
+def target_share(blocks: list[str], languages: set[str], model_path: str | None = None,
+                 enough: float | None = None) -> float | None:
     """The share of the text of `blocks` in one of `languages` (ISO codes), as fastText sees it,
-    over the blocks of at least MIN_BLOCK_CHARS characters (the first MAX_SCORED_CHARS of them);
-    None where there is none."""
+    over the scored blocks; None where there is none.
+
+    `enough`: scoring stops once the share is sure to reach it, since the blocks still to score
+    can only add to it; what is returned then is a lower bound of at least `enough`. Most pages
+    a pre-check keeps are in the target language from their first long block on, so this saves
+    most of fastText's time on them, and decides every page as the full score would."""
     model = load_model(model_path or default_model_path())
     labels = {f"__label__{code}" for code in languages}
     k = max(TOP_K, len(labels))
-    weighted, chars = 0.0, 0
-    for block in blocks:
-        if len(block) < MIN_BLOCK_CHARS:
-            continue
-        block = block[: MAX_SCORED_CHARS - chars]
+    scored = scored_blocks(blocks)
+    total = sum(map(len, scored))
+    weighted = 0.0
+    for block in scored:
         found, probs = model.predict(block, k=k)
         weighted += len(block) * min(sum(float(p) for label, p in zip(found, probs) if label in labels), 1.0)
-        chars += len(block)
-        if chars >= MAX_SCORED_CHARS:
+        if enough is not None and weighted >= enough * total:
             break
-    return weighted / chars if chars else None
+    return weighted / total if total else None
 
 
 class LanguagePrecheck:
@@ -99,9 +113,10 @@ class LanguagePrecheck:
             blocks = text_blocks(doc.html)
         except HTMLParserException as e:   # the extractor meets the same page and reports it
             return keep(unparsed=str(e)[:200])
-        share = target_share(blocks, self.languages, self.model)
+        share = target_share(blocks, self.languages, self.model, enough=self.min_target_prob or None)
         if share is None:
             return keep(blocks=len(blocks))
         if share < self.min_target_prob:
             return drop("language_precheck:unlikely", target_prob=round(share, 4))
-        return keep(target_prob=round(share, 4))
+        # Scored until sure: at least this much (the whole score with min_target_prob = 0).
+        return keep(target_prob_at_least=round(share, 4))

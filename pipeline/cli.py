@@ -16,11 +16,11 @@ from . import runlog
 from .errors import RefineryError
 
 # Modules that define `register(subparsers)`; each adds its subcommands with `set_defaults(func=...)`.
-COMMAND_MODULES = ["pipeline.commands", "tokenizer.cli", "trainer.cli", "reports.cli"]
+COMMAND_MODULES = ["pipeline.commands", "pipeline.classifier", "tokenizer.cli", "trainer.cli", "reports.cli", "ablate.cli"]
 # The libraries of the extras (pyproject.toml): a command that needs one says how to install it.
 EXTRAS = {"torch": "train", "safetensors": "train", "matplotlib": "report", "ray": "ray", "s3fs": "s3"}
 # The argument that names the run folder(s) a command works on: where its log entry goes.
-RUN_FOLDER = {"dataset": "out", "tokenizer": "run", "train": "run", "export": "run", "report": "runs"}
+RUN_FOLDER = {"dataset": "out", "tokenizer": "run", "train": "run", "export": "run", "report": "runs", "ablate": "out"}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
     map    per shard: read -> the recipe's steps before dedup -> docs/ + ledger/
     dedup  across all shards (when the recipe lists it)
+    quality  across all shards: the score threshold of [quality_model] keep_top_fraction
     final  per shard: docs/ -> the recipe's steps after dedup -> final/ (Parquet or JSON Lines)
 
 A run folder remembers its inputs, recipe and output format. Rerunning the same command
@@ -24,6 +25,7 @@ from .errors import IncompleteRun, RefineryError, ShardFailed, SourceError
 from .executors import make_executor
 from .layout import RunLayout
 from .ledger import PAGE
+from .quality_model import threshold_path, top_fraction
 from .read_documents import is_document_file, needs_html
 from .recipe import READ_STEP, Recipe
 from .sources import cc_index, expand_inputs, is_url
@@ -116,6 +118,9 @@ def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, execu
                 retry: RetryPolicy | None = None, strict: bool = False, ray_address: str | None = None,
                 format: str = "parquet") -> RunLayout:
     run = RunLayout(out if "://" in out else os.path.abspath(out))   # tasks may run in other folders
+    if top_fraction(recipe) is not None and "quality_model" in recipe.final_steps:
+        raise RefineryError(f"{recipe.origin}: [quality_model] keep_top_fraction takes its threshold over the "
+                            f"scores of every shard before the final phase: list quality_model before dedup")
     retry = retry or RetryPolicy()
     sources = expand_inputs(inputs, input_list, limit, sample_seed, retry)
     kind = input_kind(sources)
@@ -156,12 +161,30 @@ def _run_phases(run: RunLayout, shards: list[dict], sizes: dict[str, int | None]
         dropped = clusters.filter(~pl.col("kept")).height
         print(f"dedup: {clusters['cluster'].n_unique():,} clusters, {dropped:,} copies to drop")
         run.mark_done("dedup")
+    if top_fraction(recipe) is not None and not run.is_done("quality"):
+        take_quality_threshold(run, top_fraction(recipe))
+        run.mark_done("quality")
     todo = [s for s in range(len(shards)) if not run.is_done("final", s)]
     results = pool.run(final_shard, [dict(run_root=run.where, shard=s, recipe_text=recipe.source, format=format)
                                      for s in todo], "final")
     failed = [(s, str(run.docs(s)), r) for s, r in zip(todo, results) if isinstance(r, ShardFailed)]
     if failed:
         raise IncompleteRun(describe_failures(failed, len(shards)))
+
+
+def take_quality_threshold(run: RunLayout, fraction: float) -> float:
+    """The score of the last document in the best `fraction` of all shards' documents (docs/,
+    before dedup drops copies), written to RUN/quality/threshold.json for the final phase."""
+    scores = pl.scan_parquet(f"{run.where}/docs/*.parquet").select("quality_score").collect()["quality_score"]
+    scores = scores.drop_nulls()
+    keep = max(1, round(fraction * len(scores)))
+    threshold = float(scores.top_k(keep).min()) if len(scores) else 0.0
+    path = threshold_path(run)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"keep_top_fraction": fraction, "documents": len(scores), "threshold": threshold}))
+    run.publish(path)
+    print(f"quality_model: keeping the top {fraction:.1%} of {len(scores):,} documents: score >= {threshold:.4f}")
+    return threshold
 
 
 def describe_failures(failed: list[tuple[int, str, ShardFailed]], shards: int, shown: int = 20) -> str:

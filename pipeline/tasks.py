@@ -8,6 +8,7 @@ whose marker exists, and redoes (overwrites) any task that was killed midway.
 """
 from __future__ import annotations
 
+import json
 from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
@@ -21,6 +22,7 @@ from .document import Document, from_row, to_row
 from .errors import RefineryError, StepFailed
 from .layout import RunLayout
 from .ledger import Ledger
+from .quality_model import QualityThreshold, threshold_path, top_fraction
 from .read import read_warc
 from .read_documents import RowFilter, is_document_file, needs_html, read_documents
 from .recipe import Recipe, parse_recipe
@@ -79,6 +81,9 @@ def final_shard(run_root: str, shard: int, recipe_text: str, format: str = "parq
         return -1
     recipe = parse_recipe(recipe_text)
     steps = [build_step(s, recipe.params_for(s)) for s in recipe.final_steps]
+    if top_fraction(recipe) is not None:    # the corpus-wide cut, after dedup, before the final steps
+        threshold = json.loads(run.fetch(threshold_path(run)).read_text())["threshold"]
+        steps.insert(0, QualityThreshold(threshold))
     if recipe.dedup:
         steps.insert(0, DedupFilter(run.fetch(run.clusters), shard))
     run.fetch(run.docs(shard))

@@ -16,7 +16,7 @@ TOP = 12                                 # bars per chart: the rest is in the ta
 WIDTH_IN = 8.0
 
 
-def _svg(fig: Figure) -> str:
+def svg(fig: Figure) -> str:
     out = io.StringIO()
     fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})  # no date: same run, same bytes
     return out.getvalue()
@@ -41,7 +41,7 @@ def _bars(series: dict[str, dict[str, float]], title: str, xlabel: str, value_fo
     ax.spines[["top", "right"]].set_visible(False)
     if len(series) > 1:
         ax.legend(loc="lower right")
-    return _svg(fig)
+    return svg(fig)
 
 
 def _having(runs: dict[str, Tables], table: str) -> dict[str, pl.DataFrame]:
@@ -120,7 +120,7 @@ def lengths(runs: dict[str, Tables]) -> str | None:
     ax.spines[["top", "right"]].set_visible(False)
     if len(tables) > 1:
         ax.legend()
-    return _svg(fig)
+    return svg(fig)
 
 
 def loss_curve(runs: dict[str, Tables]) -> str | None:
@@ -144,7 +144,7 @@ def loss_curve(runs: dict[str, Tables]) -> str | None:
     ax.set_title("Training loss", loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend()
-    return _svg(fig)
+    return svg(fig)
 
 
 # Section name -> chart, in the order the report shows them.

@@ -50,12 +50,12 @@ def render_page(title: str, runs: dict[str, dict[str, pl.DataFrame]], shown: dic
             body.append(f"<img class='chart' id='chart-{name}' alt='{html.escape(heading)}' "
                         f"src='data:image/svg+xml;base64,{data}'>")
         if name in shown:
-            body.append(_table(shown[name], f"{parquet_dir}/{name}.parquet"))
+            body.append(html_table(shown[name], f"{parquet_dir}/{name}.parquet"))
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def _table(df: pl.DataFrame, source: str) -> str:
+def html_table(df: pl.DataFrame, source: str) -> str:
     text_columns = {c for c, t in df.schema.items() if t in (pl.String, pl.List(pl.String))}
     head = "".join(f"<th class='{'text' if c in text_columns else ''}'>{html.escape(c)}</th>" for c in df.columns)
     rows = []

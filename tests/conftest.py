@@ -35,6 +35,35 @@ SHARED = REPO.parent / "shared"
 SHARED_DATA = SHARED / "data"
 
 
+def write_ut1_tarball(folder: Path, category: str, domains: list[str]) -> Path:
+    """A tarball shaped as UT1 publishes a category: <category>/domains, one domain a line."""
+    import tarfile
+
+    data = "".join(d + "\n" for d in domains).encode()
+    path = folder / f"{category}.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        member = tarfile.TarInfo(f"{category}/domains")
+        member.size = len(data)
+        tar.addfile(member, io.BytesIO(data))
+    return path
+
+
+UT1_TEST_DOMAINS = ["ut1-listed.test", "adult.example"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_ut1_list(tmp_path_factory):
+    """The bundled FineWeb recipes block UT1's adult list (`ut1:adult`), which is downloaded on
+    first use; the tests run offline, so every test (and every command they start) gets a small
+    list from a local folder instead, cached in a folder of the session's."""
+    folder = tmp_path_factory.mktemp("ut1")
+    write_ut1_tarball(folder, "adult", UT1_TEST_DOMAINS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REFINERY_UT1_BASE_URL", str(folder))
+        patch.setenv("REFINERY_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

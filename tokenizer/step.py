@@ -133,9 +133,12 @@ def _trained_tokenizer(parts: list[Path], split: Split, vocab_size: int, max_cha
 def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_chars: int | None = None,
                     shard_tokens: int = DEFAULT_SHARD_TOKENS, val_fraction: float = DEFAULT_VAL_FRACTION,
                     digit_group: int = bpe.DIGIT_GROUP, executor: str = "local", workers: int | None = None,
-                    ray_address: str | None = None, train_bytes: int = DEFAULT_TRAIN_BYTES) -> dict:
+                    ray_address: str | None = None, train_bytes: int = DEFAULT_TRAIN_BYTES,
+                    trained: Path | None = None) -> dict:
     """Runs the whole step and returns the contents of meta.json. `executor` ("local" or "ray"),
-    `workers` (default: one per core) and `ray_address` say what encodes the final parts."""
+    `workers` (default: one per core) and `ray_address` say what encodes the final parts.
+    `trained`, a tokenizer folder written by bpe.save elsewhere, is used instead of training one
+    on this run: several runs encoded with one tokenizer (`refinery ablate`) compare fairly."""
     run = Path(os.path.abspath(run))                # encoding tasks may run in other folders, on other machines
     workers = workers or os.cpu_count() or 1
     parts = final_parts(run)
@@ -149,8 +152,14 @@ def build_tokenizer(run: str | Path, vocab_size: int = DEFAULT_VOCAB_SIZE, max_c
     split = split_documents(parts, val_fraction)
 
     pattern = bpe.split_pattern(digit_group)
-    tokenizer, training = _trained_tokenizer(parts, split, vocab_size, max_chars, val_fraction, pattern, tok_dir,
-                                             train_bytes)
+    if trained is None:
+        tokenizer, training = _trained_tokenizer(parts, split, vocab_size, max_chars, val_fraction, pattern,
+                                                 tok_dir, train_bytes)
+    else:
+        (tok_dir / TRAINING_RECORD).unlink(missing_ok=True)   # it would vouch for this run's own training
+        tokenizer = Tokenizer.from_file(str(Path(trained) / "tokenizer.json"))
+        bpe.save(tokenizer, tok_dir)
+        training = {"trained_in": str(trained), "reused": True}
     vocab = tokenizer.get_vocab_size()
     bos_id = tokenizer.token_to_id(bpe.BOS)
 

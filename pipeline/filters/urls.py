@@ -10,7 +10,8 @@ before paying for its extraction. It blocks
 
 The bundled lists (pipeline/filters/data/) are datatrove's curated word lists, the ones
 FineWeb used. FineWeb also blocked the 4.6M domains of the UT1 blocklist's adult category:
-name such files in `domain_lists` (one domain a line, # comments).
+`domain_lists = ["ut1:adult"]` downloads, caches and shares it (blocklists.py); the other
+entries of `domain_lists` are files (one domain a line, # comments).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tld import get_tld
 from ..decision import Decision, drop, keep
 from ..document import Document
 from ..errors import RefineryError
+from . import blocklists
 
 DATA = Path(__file__).with_name("data")
 # FineWeb runs datatrove's URLFilter with its defaults: these lists and a soft threshold of 2.
@@ -63,10 +65,14 @@ class URLFilter:
         use_bundled_lists: bool = True,
     ):
         """The list arguments add to the bundled lists: `domain_lists` and `url_lists` name
-        files, the word arguments are the words themselves."""
+        files (or, "ut1:<category>", a published list), the word arguments are the words themselves."""
         bundled = use_bundled_lists
-        self.domains = {d.lower() for path in [*([BUNDLED_DOMAINS] if bundled else []), *domain_lists]
+        files = [name for name in domain_lists if not name.startswith(blocklists.PREFIX)]
+        self.domains = {d.lower() for path in [*([BUNDLED_DOMAINS] if bundled else []), *files]
                         for d in read_list(path)}
+        # Published lists (millions of domains) stay hashed arrays; a domain is blocked when in any.
+        self.domain_sets = [self.domains, *(blocklists.load(name) for name in domain_lists
+                                            if name.startswith(blocklists.PREFIX))]
         self.urls = {u for path in url_lists for u in read_list(path)}
         self.banned_words = {_normalize(w) for w in [*(read_list(BUNDLED_BANNED_WORDS) if bundled else []), *banned_words]}
         self.soft_banned_words = {_normalize(w) for w in
@@ -82,9 +88,9 @@ class URLFilter:
         parsed = get_tld(url, as_object=True, fail_silently=True, fix_protocol=True)
         host = (parsed.parsed_url.hostname if parsed else _hostname(url)) or ""
         domain = parsed.fld if parsed else host
-        if domain in self.domains:
+        if any(domain in blocked for blocked in self.domain_sets):
             return drop("url:domain", domain=domain)
-        if host in self.domains:
+        if any(host in blocked for blocked in self.domain_sets):
             return drop("url:subdomain", host=host)
         if url in self.urls:
             return drop("url:url")

@@ -1,0 +1,1 @@
+"""`refinery ablate`: equal-budget models trained on several recipes' corpora, compared."""

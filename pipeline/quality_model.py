@@ -29,9 +29,12 @@ SCORE_STAGE = "quality_score"     # the map phase's stage when the threshold is 
 class QualityModel:
     name = "quality_model"
 
-    def __init__(self, model: str, min_score: float | None = None, keep_top_fraction: float | None = None):
-        """`model`: a fastText classifier of `hq` against `cc` (refinery classifier train).
-        Exactly one of `min_score` (0 to 1) and `keep_top_fraction` (above 0, at most 1)."""
+    def __init__(self, model: str = "", min_score: float | None = None, keep_top_fraction: float | None = None):
+        """`model`: a fastText classifier of `hq` against `cc` (refinery classifier train); a
+        recipe must name it. Exactly one of `min_score` (0 to 1) and `keep_top_fraction` (above 0,
+        at most 1)."""
+        if not model:
+            raise RefineryError(f"[{self.name}] model: name the classifier file (made by `refinery classifier train`)")
         if not os.path.isfile(model):
             raise RefineryError(f"[{self.name}] model: {model} is not a file")
         if (min_score is None) == (keep_top_fraction is None):

@@ -90,6 +90,8 @@ def test_recipe_mistakes_are_caught_before_the_run(tmp_path, setup):
         load_recipe(recipe(tmp_path, ["quality_model"], f'[quality_model]\nmodel = "{model}"\n'))
     with pytest.raises(RefineryError, match="is not a file"):
         load_recipe(recipe(tmp_path, ["quality_model"], '[quality_model]\nmodel = "absent.bin"\nmin_score = 0.5\n'))
+    with pytest.raises(RefineryError, match="model: name the classifier file"):
+        load_recipe(recipe(tmp_path, ["quality_model"], '[quality_model]\nmin_score = 0.5\n'))
     with pytest.raises(RefineryError, match="keep_top_fraction: 1.5"):
         load_recipe(recipe(tmp_path, ["quality_model"], f'[quality_model]\nmodel = "{model}"\nkeep_top_fraction = 1.5\n'))
     late = recipe(tmp_path, ["dedup", "quality_model"], f'[quality_model]\nmodel = "{model}"\nkeep_top_fraction = 0.5\n')

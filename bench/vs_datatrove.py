@@ -79,7 +79,7 @@ def run_datatrove(corpus: str, out: str, workers: int, lid_model: str) -> None:
         WarcReader(corpus, glob_pattern="*.warc.gz"),
         url_filter,
         Trafilatura(favour_precision=True),
-        LanguageFilter(languages=[Languages.english], exclusion_writer=removed("language")),   # FineWeb: English (0.10.1 keeps every language by default)
+        LanguageFilter(languages=["en"], exclusion_writer=removed("language")),   # FineWeb: English, as lid.176 labels it (0.10.1 keeps every language by default)
         GopherRepetitionFilter(exclusion_writer=removed("gopher_repetition")),
         GopherQualityFilter(exclusion_writer=removed("gopher_quality")),
         C4QualityFilter(filter_no_terminal_punct=False, exclusion_writer=removed("c4")),

@@ -12,10 +12,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.errors import RefineryError
+from pipeline.filters.decontaminate import hash_words, ngram_hashes, words
 from pipeline.language import identify_all
 from pipeline.write import DOCS_SCHEMA, iter_document_batches
 from tokenizer.atomic import atomic_output
@@ -32,11 +34,10 @@ class EvalSet:
     urls: set[str] = field(default_factory=set)
 
 
-def word_ngrams(text: str, n: int = NGRAM) -> set[int]:
-    """Hashes of the text's lower-cased word n-grams (hash() is stable within one process,
-    which is all a comparison made in this process needs)."""
-    words = text.lower().split()
-    return {hash(tuple(words[i:i + n])) for i in range(len(words) - n + 1)}
+def word_ngrams(text: str, n: int = NGRAM) -> np.ndarray:
+    """Hashes of the text's word n-grams, normalised as the decontaminate step does (lower-cased
+    letters and digits: punctuation and spacing do not hide a copy)."""
+    return ngram_hashes(hash_words(words(text)), n)
 
 
 def load_eval_sets(files: list[str]) -> list[EvalSet]:
@@ -77,7 +78,7 @@ def hold_out(parts: list[Path], out: Path, eval_sets: list[EvalSet]) -> dict[str
     """Copy the documents of `parts` to out/part-00000.parquet but those that touch an eval text;
     return {"kept", "held_out_url", "held_out_ngram"}."""
     urls = set().union(*(s.urls for s in eval_sets))
-    grams = set().union(*(word_ngrams(t) for s in eval_sets for t in s.texts))
+    grams = np.unique(np.concatenate([word_ngrams(t) for s in eval_sets for t in s.texts] or [np.empty(0, np.uint64)]))
     counts = {"kept": 0, "held_out_url": 0, "held_out_ngram": 0}
     out.mkdir(parents=True, exist_ok=True)
     with atomic_output(out / "part-00000.parquet") as f, pq.ParquetWriter(f, DOCS_SCHEMA) as writer:
@@ -87,7 +88,7 @@ def hold_out(parts: list[Path], out: Path, eval_sets: list[EvalSet]) -> dict[str
                 for i, (url, text) in enumerate(zip(batch["url"], batch["text"])):
                     if url in urls:
                         counts["held_out_url"] += 1
-                    elif not grams.isdisjoint(word_ngrams(text)):
+                    elif np.isin(word_ngrams(text), grams).any():
                         counts["held_out_ngram"] += 1
                     else:
                         keep.append(i)

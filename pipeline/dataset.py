@@ -175,8 +175,8 @@ def _run_phases(run: RunLayout, shards: list[dict], sizes: dict[str, int | None]
 def take_quality_threshold(run: RunLayout, fraction: float) -> float:
     """The score of the last document in the best `fraction` of all shards' documents (docs/,
     before dedup drops copies), written to RUN/quality/threshold.json for the final phase."""
-    scores = pl.scan_parquet(f"{run.where}/docs/*.parquet").select("quality_score").collect()["quality_score"]
-    scores = scores.drop_nulls()
+    parts = [run.fetch(path) for path in run.files("docs", "part-*.parquet")]
+    scores = pl.read_parquet(parts, columns=["quality_score"])["quality_score"].drop_nulls()
     keep = max(1, round(fraction * len(scores)))
     threshold = float(scores.top_k(keep).min()) if len(scores) else 0.0
     path = threshold_path(run)

@@ -33,6 +33,13 @@ def load_model(path: str):
     return fasttext.load_model(path)
 
 
+def check_model_path(step: str, model: str | None) -> None:
+    """A step's `model` is loaded at its first document; a missing file is reported when the
+    recipe is checked instead."""
+    if model is not None and not os.path.isfile(model):
+        raise RefineryError(f"[{step}] model: {model} is not a file")
+
+
 def identify(text: str, model_path: str | None = None) -> tuple[str, float]:
     """(ISO code, probability) of the most likely language of `text`."""
     return identify_all([text], model_path)[0]
@@ -53,8 +60,7 @@ class LanguageFilter:
         """`languages`: ISO codes to keep; an empty list keeps every language above `min_score`.
         `model`: a fastText language-ID file instead of the bundled lid.176.ftz. It is loaded at
         the first document, but a missing file is reported here, when the recipe is checked."""
-        if model is not None and not os.path.isfile(model):
-            raise RefineryError(f"[{self.name}] model: {model} is not a file")
+        check_model_path(self.name, model)
         self.languages = set(languages)
         self.min_score = min_score
         self.model = model

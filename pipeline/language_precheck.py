@@ -19,7 +19,6 @@ evidence, and extraction decides.
 """
 from __future__ import annotations
 
-import os
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLParserException
@@ -27,7 +26,7 @@ from resiliparse.parse.html import HTMLParserException
 from .decision import Decision, drop, keep
 from .document import Document
 from .errors import RefineryError
-from .language import default_model_path, load_model
+from .language import check_model_path, default_model_path, load_model
 
 # Measured by bench/language_precheck.py on make_corpus seed 5: the largest threshold that keeps
 # 99.9% of the pages recipes/fineweb-exact.toml keeps is 0.104; halved and rounded down for a
@@ -100,8 +99,7 @@ class LanguagePrecheck:
                                 f"for every language would drop nothing")
         if not 0 <= min_target_prob <= 1:
             raise RefineryError(f"[{self.name}] min_target_prob must be between 0 and 1, got {min_target_prob}")
-        if model is not None and not os.path.isfile(model):
-            raise RefineryError(f"[{self.name}] model: {model} is not a file")
+        check_model_path(self.name, model)
         self.languages = set(languages)
         self.min_target_prob = min_target_prob
         self.model = model

@@ -5,8 +5,15 @@ worker) it does nothing. Counting is cheap enough to do per record.
 """
 from __future__ import annotations
 
+import time
+
 COUNTERS = ("bytes_read", "docs_written", "retries")
 _counters = None  # one multiprocessing.Value per name in COUNTERS, set per worker process
+
+
+def docs_out(docs: int, started: float) -> str:
+    """The bar's note of documents written and their rate since `started` (time.monotonic())."""
+    return f"docs out {docs:,} ({docs / max(time.monotonic() - started, 1e-9):,.1f}/s)"
 
 
 def install(counters) -> None:

@@ -86,7 +86,7 @@ class LocalExecutor:
                 retries = counters["retries"].value + sum(deaths)
                 bar.set_postfix_str(f"shards {finished}/{len(tasks)}" + (f", failed {failed}" if failed else "")
                                     + (f", retries {retries:,}" if retries else "")
-                                    + f", docs out {docs:,} ({docs / max(time.monotonic() - started, 1e-9):,.1f}/s)",
+                                    + ", " + progress.docs_out(docs, started),
                                     refresh=False)
         except BaseException:
             if self._pool is not None:

@@ -24,6 +24,7 @@ import time
 
 from tqdm import tqdm
 
+from .. import progress
 from ..errors import RefineryError, ShardFailed, WorkerDied
 
 POLL_SECONDS = 0.5
@@ -93,7 +94,7 @@ class RayExecutor:
                         docs += results[i]
                 bar.update(len(done))
                 bar.set_postfix_str((f"failed {failed}, " if failed else "")
-                                    + f"docs out {docs:,} ({docs / max(time.monotonic() - started, 1e-9):,.1f}/s)",
+                                    + progress.docs_out(docs, started),
                                     refresh=False)
         except BaseException:
             for ref in pending:

@@ -27,6 +27,7 @@ import gzip
 import hashlib
 import json
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -83,29 +84,8 @@ class Decontaminator:
         if len(set(self.files)) < len(self.files):
             raise RefineryError(f"[decontaminate] eval_files: two files share a name ({', '.join(self.files)}); "
                                 f"the drop reason names a file by its name alone")
-        hashes, sources, lengths, short = [], [], set(), 0
-        for number, path in enumerate(eval_files):
-            for item in read_items(path):
-                tokens = words(item)
-                if len(tokens) < min_words:
-                    short += 1
-                    continue
-                length = min(self.ngram, len(tokens))
-                lengths.add(length)
-                item_hashes = ngram_hashes(hash_words(tokens), length)
-                hashes.append(item_hashes)
-                sources.append(np.full(len(item_hashes), number, dtype=np.uint16))
-        if short:
-            warnings.warn(f"decontaminate: {short:,} eval item(s) of fewer than {min_words} words are not indexed",
-                          stacklevel=2)
-        if not hashes:
-            raise RefineryError(f"[decontaminate] eval_files: no item of {min_words} words or more in "
-                                f"{', '.join(map(str, eval_files))}")
-        # Sorted, each hash once; where two files share an n-gram the first file listed names it.
-        self.index, first = np.unique(np.concatenate(hashes), return_index=True)
-        self.index_file = np.concatenate(sources)[first]
-        # The lengths a document's n-grams are hashed at: ngram, and those of items indexed whole.
-        self.lengths = sorted(lengths, reverse=True)
+        self.index, self.index_file, self.lengths = _index(
+            tuple((str(f), *_stamp(f)) for f in eval_files), ngram, min_words)
 
     def check(self, doc: Document) -> Decision:
         tokens = words(doc.text)
@@ -122,6 +102,45 @@ class Decontaminator:
                     return drop(reason, ngram=ngram)
                 return keep(contaminated=reason, ngram=ngram)
         return keep()
+
+
+def _stamp(path) -> tuple[int, int]:
+    """(size, mtime): an eval file changed on disk is read again."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return (-1, -1)          # read_items reports the missing file
+    return stat.st_size, stat.st_mtime_ns
+
+
+@lru_cache(maxsize=4)
+def _index(files: tuple[tuple[str, int, int], ...], ngram: int, min_words: int):
+    """(sorted n-gram hashes, the file each came from, the lengths to hash documents at) for the
+    eval files. Built once per process: a worker builds every shard's steps anew, and reading and
+    hashing the benchmarks costs seconds where a shard's documents may cost less."""
+    eval_files = [f for f, _, _ in files]
+    hashes, sources, lengths, short = [], [], set(), 0
+    for number, path in enumerate(eval_files):
+        for item in read_items(path):
+            tokens = words(item)
+            if len(tokens) < min_words:
+                short += 1
+                continue
+            length = min(ngram, len(tokens))
+            lengths.add(length)
+            item_hashes = ngram_hashes(hash_words(tokens), length)
+            hashes.append(item_hashes)
+            sources.append(np.full(len(item_hashes), number, dtype=np.uint16))
+    if short:
+        warnings.warn(f"decontaminate: {short:,} eval item(s) of fewer than {min_words} words are not indexed",
+                      stacklevel=3)
+    if not hashes:
+        raise RefineryError(f"[decontaminate] eval_files: no item of {min_words} words or more in "
+                            f"{', '.join(map(str, eval_files))}")
+    # Sorted, each hash once; where two files share an n-gram the first file listed names it.
+    index, first = np.unique(np.concatenate(hashes), return_index=True)
+    # The lengths a document's n-grams are hashed at: ngram, and those of items indexed whole.
+    return index, np.concatenate(sources)[first], sorted(lengths, reverse=True)
 
 
 def read_items(path: str | Path) -> list[str]:

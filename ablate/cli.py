@@ -12,6 +12,20 @@ from trainer.cli import positive
 from trainer.presets import PRESETS, with_overrides
 
 DEFAULT_VOCAB_SIZE = 8192
+_SCALES = {"k": 10**3, "m": 10**6, "g": 10**9}
+
+
+def token_count(text: str) -> int:
+    """An argparse type: a positive number of tokens, written out or with a k, M or G suffix
+    (thousands, millions, billions: `250k 1M 1.5M`)."""
+    number, scale = (text[:-1], _SCALES[text[-1].lower()]) if text[-1:].lower() in _SCALES else (text, 1)
+    try:
+        value = float(number) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of tokens (e.g. 250000, 250k, 1M)") from None
+    if value < 1 or value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of tokens above 0")
+    return int(value)
 
 
 def register(subparsers) -> None:
@@ -20,8 +34,8 @@ def register(subparsers) -> None:
     p.add_argument("--input", nargs="+", required=True, metavar="PATTERN", help="WARC files, as `refinery dataset` takes")
     p.add_argument("--recipes", nargs="+", required=True, metavar="RECIPE", help="two or more recipe files: the arms")
     p.add_argument("--out", required=True, metavar="DIR", help="ablation folder (a rerun reuses what is finished)")
-    p.add_argument("--tokens", nargs="+", required=True, type=positive(int), metavar="N",
-                   help="training tokens per model; several budgets make a sweep (e.g. 250000 1000000 4000000)")
+    p.add_argument("--tokens", nargs="+", required=True, type=token_count, metavar="N",
+                   help="training tokens per model; several budgets make a sweep (e.g. 250k 1M 4M)")
     p.add_argument("--preset", choices=sorted(PRESETS), default="small", help="model and schedule (default: small)")
     p.add_argument("--set", action="extend", nargs="+", default=[], metavar="KNOB=VALUE",
                    help="change any knob of the preset, as `refinery train --set` (max_steps and seed are set per model)")

@@ -3,6 +3,7 @@
 are in the input on purpose: the AEB bodies are the eval text, so they must be held out."""
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import math
@@ -13,6 +14,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
+from ablate.cli import token_count
 from ablate.holdout import NGRAM, word_ngrams
 from pipeline.cli import main
 from tests.conftest import REPO, write_warc
@@ -20,7 +22,6 @@ from tests.conftest import REPO, write_warc
 DEMO_RECORDS = 240          # WARC records of the demo kept: about a hundred pages per arm
 TINY = ["n_layer=1", "n_head=2", "n_embd=32", "seq_len=32", "batch_rows=4", "warmup_steps=2", "eval_every=8",
         "eval_tokens=1024", "ckpt_every=1000", "sample_tokens=4"]
-BUDGETS = [2048, 4000]      # 4000 is no multiple of a step's 128 tokens: rounded to 31 steps, 3968 tokens
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,9 @@ def inputs(shared_data, tmp_path_factory) -> tuple[list[str], list[dict]]:
 
 
 def ablate(inputs: list[str], out) -> int:
+    # 4k is no multiple of a step's 128 tokens: rounded to 31 steps, 3,968 tokens
     return main(["ablate", "--input", *inputs, "--recipes", str(REPO / "recipes" / "raw.toml"),
-                 str(REPO / "recipes" / "small.toml"), "--out", str(out), "--tokens", *map(str, BUDGETS),
+                 str(REPO / "recipes" / "small.toml"), "--out", str(out), "--tokens", "2048", "4k",
                  "--seeds", "2", "--vocab-size", "512", "--workers", "2", "--eval-tokens", "4096", "--set", *TINY])
 
 
@@ -94,3 +96,10 @@ def test_ablation_end_to_end_with_held_out_eval_text_and_reuse(inputs, shared_da
     assert again.count(": reused (trained to the same step") == 8 and ": training " not in again
     assert pl.read_parquet(out / "ablation.parquet").equals(table.with_columns(
         pl.read_parquet(out / "ablation.parquet")["wall_s"]))
+
+
+def test_token_budgets_read_with_suffixes():
+    assert [token_count(t) for t in ("250000", "250k", "1M", "1.5m", "2G")] == [250_000, 250_000, 10**6, 1_500_000, 2 * 10**9]
+    for bad in ("0", "-3k", "1.5", "lots", "k"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            token_count(bad)

@@ -3,6 +3,7 @@ import json
 import time
 
 import pytest
+import trafilatura
 
 import pipeline.extract as extract
 from pipeline import watchdog
@@ -96,7 +97,7 @@ def test_the_time_limit_cannot_be_swallowed_by_the_library(monkeypatch):
                 pass
         return "never"
 
-    monkeypatch.setattr(extract.trafilatura, "extract", stubborn_extract)
+    monkeypatch.setattr(trafilatura, "extract", stubborn_extract)
     started = time.process_time()
     assert extract.extract_text("<html></html>", None, "trafilatura", {}, 0.2) == ("timeout", None)
     assert time.process_time() - started < 2

@@ -1,3 +1,8 @@
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.filters.text import (count_sentences, duplicated_ngram_chars, duplicates, ends_sentence,
                                    is_symbol_word, split_words, top_ngram_chars)
 
@@ -27,8 +32,43 @@ def test_sentences_counted_like_the_sentencizer():
 def test_repeat_counts():
     assert duplicates(["a", "bb", "a", "bb", "bb"]) == (3, 5)
     words = "a b a b a b".split()
-    assert top_ngram_chars(words, 2) == 3 * 3          # "a b" three times
-    assert duplicated_ngram_chars(words, 2) == 4       # "ab" twice after the first, no overlap
+    assert top_ngram_chars(words, [2]) == {2: 3 * 3}          # "a b" three times
+    assert duplicated_ngram_chars(words, [2]) == {2: 4}       # "ab" twice after the first, no overlap
+
+
+def _top_ngram_chars_plainly(words, n):
+    """Gopher's top n-gram measure as datatrove writes it: a Counter of joined n-grams."""
+    grams = Counter(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+    if not grams:
+        return 0
+    gram, count = grams.most_common(1)[0]
+    return len(gram) * count
+
+
+def _duplicated_ngram_chars_plainly(words, n):
+    """Gopher's duplicated n-gram measure as datatrove writes it: one scan, a jump past each repeat."""
+    seen, chars, i = set(), 0, 0
+    while i < len(words) - n + 1:
+        gram = "".join(words[i:i + n])
+        if gram in seen:
+            chars += len(gram)
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return chars
+
+
+# Few distinct words, some of which join alike ("ab" + "c" == "a" + "bc"), some outside the BMP.
+_WORDS = st.lists(st.sampled_from(["a", "b", "ab", "c", "bc", "abc", "é", "𝔸", "x"]), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_WORDS)
+def test_repeat_measures_are_the_plain_loops(words):
+    ns = range(1, 8)
+    assert top_ngram_chars(words, ns) == {n: _top_ngram_chars_plainly(words, n) for n in ns}
+    assert duplicated_ngram_chars(words, ns) == {n: _duplicated_ngram_chars_plainly(words, n) for n in ns}
 
 
 def test_the_filters_split_a_document_into_words_once(monkeypatch):

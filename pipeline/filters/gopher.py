@@ -91,8 +91,8 @@ class GopherRepetitionFilter:
             "dup_line_frac": dup_lines / len(lines),
             "dup_line_char_frac": dup_line_chars / chars,
         }
-        m.update({f"top_{n}_gram": top_ngram_chars(words, n) / chars for n in self.max_top_ngram})
-        m.update({f"dup_{n}_gram": duplicated_ngram_chars(words, n) / chars for n in self.max_dup_ngram})
+        m.update({f"top_{n}_gram": c / chars for n, c in top_ngram_chars(words, self.max_top_ngram).items()})
+        m.update({f"dup_{n}_gram": c / chars for n, c in duplicated_ngram_chars(words, self.max_dup_ngram).items()})
         return first_failure(self.name, [
             ("dup_para_frac", m["dup_para_frac"] > self.max_dup_para_frac),
             ("dup_para_char_frac", m["dup_para_char_frac"] > self.max_dup_para_char_frac),

@@ -22,9 +22,9 @@ segmenter makes it, so word counts stay meaningful; for English they stay whole,
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 
+import numpy as np
 import regex
 
 # Characters that make a "symbol word" for Gopher's counts: datatrove's PUNCTUATION (ASCII and
@@ -196,6 +196,8 @@ def _cached_chunk_words(chunk: str) -> tuple[str, ...]:
 
 
 def _chunk_words(chunk: str) -> tuple[str, ...]:
+    if chunk.isalpha() and not chunk.endswith(_CONTRACTION_ENDINGS):
+        return (chunk,)    # no letter is an affix or infix, and only contractions split letters
     tokens: list[str] = []
     _split_chunk(chunk, tokens)
     return tuple(_merge_special_spans(tokens))
@@ -274,33 +276,95 @@ def duplicates(items: list[str]) -> tuple[int, int]:
     return count, chars
 
 
-def _ngrams(words: list[str], n: int, sep: str) -> list[str]:
-    """Every run of n consecutive words, joined by `sep` (zip walks the n shifted lists in C)."""
-    return list(map(sep.join, zip(*(words[k:] for k in range(n)))))
+# Polynomial hashing modulo 2**64 (numpy's uint64 arithmetic wraps): an odd base has an inverse,
+# so the hash of any substring comes from two prefix sums. Equal strings hash alike; unequal
+# ones may collide, so a hash only proposes candidates and the strings themselves decide.
+_BASE = 0x9E3779B97F4A7C15
+_BASE_INV = pow(_BASE, -1, 1 << 64)
 
 
-def top_ngram_chars(words: list[str], n: int) -> int:
-    """Characters covered by the most frequent word n-gram (its length with spaces, times its
-    count), as Gopher's "top n-gram character fraction" counts them."""
-    grams = Counter(_ngrams(words, n, " "))
-    if not grams:
-        return 0
-    gram, count = grams.most_common(1)[0]
-    return len(gram) * count
+def _powers(base: int, n: int) -> np.ndarray:
+    out = np.full(n, base, dtype=np.uint64)
+    out[:1] = 1
+    return np.cumprod(out, out=out)
 
 
-def duplicated_ngram_chars(words: list[str], n: int) -> int:
-    """Characters in word n-grams that repeat an earlier n-gram, each word counted once: after a
-    repeat the scan jumps past it, so overlapping repeats are not counted twice (Gopher)."""
-    grams = _ngrams(words, n, "")
-    seen: set[str] = set()
-    chars = i = 0
-    while i < len(grams):
-        gram = grams[i]
-        if gram in seen:
-            chars += len(gram)
-            i += n
-        else:
-            seen.add(gram)
-            i += 1
-    return chars
+def _word_offsets(words: list[str], sep: int) -> np.ndarray:
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + sep
+    offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def duplicated_ngram_chars(words: list[str], ns) -> dict[int, int]:
+    """For each n of `ns`: characters in word n-grams (joined without spaces, as datatrove joins
+    them) that repeat an earlier n-gram, each word counted once: after a repeat the scan jumps
+    past it, so overlapping repeats are not counted twice (Gopher).
+
+    The scan has to visit the n-grams in order, but only those that occur more than once can
+    change its course; the others are added to its set and never looked up again. So the
+    repeated ones are found first, all at once (an n-gram is a slice of the words' concatenation;
+    the slices' hashes are grouped by numpy), and the scan walks just those."""
+    text = "".join(words)
+    offsets = _word_offsets(words, 0)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+        np.cumsum(codes * _powers(_BASE, len(codes)), out=prefix[1:])
+        unshift = _powers(_BASE_INV, len(codes) + 1)
+    result = {}
+    for n in ns:
+        count = len(words) - n + 1
+        if count <= 1:
+            result[n] = 0
+            continue
+        starts, ends = offsets[:count], offsets[n:]
+        with np.errstate(over="ignore"):
+            hashes = (prefix[ends] - prefix[starts]) * unshift[starts]
+        _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        if len(first) == count:
+            result[n] = 0
+            continue
+        firsts = first[inverse]
+        repeats = np.flatnonzero(firsts != np.arange(count))
+        candidates = np.union1d(repeats, firsts[repeats])
+        seen: set[str] = set()
+        chars = skip_until = 0
+        for p, start, end in zip(candidates.tolist(), starts[candidates].tolist(), ends[candidates].tolist()):
+            if p < skip_until:
+                continue
+            gram = text[start:end]
+            if gram in seen:
+                chars += len(gram)
+                skip_until = p + n
+            else:
+                seen.add(gram)
+        result[n] = chars
+    return result
+
+
+def top_ngram_chars(words: list[str], ns) -> dict[int, int]:
+    """For each n of `ns`: characters covered by the most frequent word n-gram (its length with
+    spaces, times its count), as Gopher's "top n-gram character fraction" counts them; of
+    n-grams equally frequent, the first to occur (as Counter.most_common picks it).
+
+    Words hold no spaces, so n-grams joined by spaces are equal exactly when their words are:
+    each word gets a number, and each n-gram the number of its (n-1)-gram and next word's pair."""
+    numbers: dict[str, int] = {}
+    word_ids = np.fromiter(map(numbers.setdefault, words, range(len(words))), dtype=np.int64, count=len(words))
+    offsets = _word_offsets(words, 1)
+    gram_ids, width, result = word_ids, 1, {}
+    for n in sorted(ns):
+        count = len(words) - n + 1
+        if count <= 0:
+            result[n] = 0
+            continue
+        while width < n:
+            pairs = gram_ids[:len(words) - width] * len(words) + word_ids[width:]
+            _, gram_ids = np.unique(pairs, return_inverse=True)
+            width += 1
+        counts = np.bincount(gram_ids)
+        top = counts.max()
+        first = int(np.argmax(counts[gram_ids] == top))
+        result[n] = int(offsets[first + n] - offsets[first] - 1) * int(top)
+    return result

@@ -39,11 +39,12 @@ class IsolatedCall:
         self.target, self.cpu_seconds = target, cpu_seconds
         self.wall_seconds = wall_seconds or 10 * cpu_seconds   # for a child that hangs without using CPU
         self._child: mp.Process | None = None
+        self._process: psutil.Process | None = None
         self._conn = None
 
     def __call__(self, *args):
         child = self._start()
-        process = psutil.Process(child.pid)
+        process = self._process
         used_before, started = _cpu(process), time.monotonic()
         try:
             self._conn.send(args)
@@ -77,6 +78,7 @@ class IsolatedCall:
             self._child = ctx.Process(target=_serve, args=(child_end, self.target), daemon=True)
             self._child.start()
             child_end.close()
+            self._process = psutil.Process(self._child.pid)   # made once: it reads /proc each time
         return self._child
 
     def close(self) -> None:
@@ -84,7 +86,7 @@ class IsolatedCall:
             self._child.kill()
             self._child.join()
             self._conn.close()
-            self._child = self._conn = None
+            self._child = self._process = self._conn = None
 
     def __del__(self):
         try:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
-from datasketch import MinHash
 
 from ..document import Document
 from ..write import ParquetSink
@@ -55,10 +55,19 @@ class Signer:
     def __init__(self, ngram: int = FINEWEB_NGRAM, bands: int = FINEWEB_BANDS, rows: int = FINEWEB_ROWS,
                  seed: int = DEFAULT_SEED):
         self.ngram, self.bands, self.rows, self.seed = ngram, bands, rows, seed
-        # The permutations are drawn once and shared: drawing them per document costs more than hashing.
-        self.permutations = MinHash(num_perm=bands * rows, seed=seed).permutations
+
+    @cached_property
+    def permutations(self):
+        """Drawn once and shared: drawing them per document costs more than hashing. Drawn when
+        first needed, as importing datasketch costs ~0.4 s (it loads scipy.integrate), which
+        processes that only read the parameters (the driver) do not pay."""
+        from datasketch import MinHash
+
+        return MinHash(num_perm=self.bands * self.rows, seed=self.seed).permutations
 
     def minhash(self, words: list[str]) -> np.ndarray:
+        from datasketch import MinHash
+
         m = MinHash(num_perm=self.bands * self.rows, seed=self.seed, permutations=self.permutations,
                     scheme="affine32")
         m.update_batch(list(shingles(words, self.ngram)))

@@ -2,6 +2,7 @@
 drop: on real pages, against recipes/fineweb-exact.toml's extract and language steps."""
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,8 @@ def test_a_clearly_foreign_page_is_dropped(shared_data, number, lang):
 
 def test_script_and_style_are_not_text(shared_data):
     """An English article carrying forty times its text in German inside <script> and <style>
-    scores as the article alone and passes; the same German as visible paragraphs is dropped."""
+    scores as the article alone and passes; the same German as visible paragraphs before it is
+    dropped."""
     html = aeb_page(shared_data, ENGLISH_ARTICLE)
     assert html.count("</head>") == html.count("</body>") == 1
     article_chars = sum(map(len, language_precheck.text_blocks(html)))
@@ -78,7 +80,10 @@ def test_script_and_style_are_not_text(shared_data):
     alone = precheck.check(page(html))
     with_hidden = precheck.check(page(html.replace("</head>", hidden + "</head>", 1)))
     assert with_hidden.kept and with_hidden.metrics == alone.metrics
-    assert precheck.check(page(html.replace("</body>", visible + "</body>", 1))).reason == "language_precheck:unlikely"
+    # Visible, the German comes first in the body (only a page's first MAX_SCORED_CHARS are scored).
+    body = re.search(r"<body[^>]*>", html)
+    visible_first = html[:body.end()] + visible + html[body.end():]
+    assert precheck.check(page(visible_first)).reason == "language_precheck:unlikely"
 
 
 def test_never_drops_a_page_the_exact_path_keeps(shared_data):
@@ -139,3 +144,11 @@ def test_a_page_without_a_long_block_or_unparsable_is_left_to_extraction(monkeyp
     monkeypatch.setattr(language_precheck, "extract_plain_text", refuse)
     decision = LanguagePrecheck().check(page("<html>" + "Schlecht geformt. " * 20))
     assert decision.kept and decision.metrics == {"unparsed": "cannot parse"}
+
+
+def test_only_the_first_long_blocks_up_to_the_bound_are_scored():
+    cap, short = language_precheck.MAX_SCORED_CHARS, "Menu"
+    blocks = [short, "e" * (cap // 2), short, "f" * cap, "g" * 100]
+    scored = language_precheck.scored_blocks(blocks)
+    assert scored == ["e" * (cap // 2), "f" * (cap - cap // 2)]     # short ones skipped, the last cut
+    assert sum(map(len, scored)) == cap

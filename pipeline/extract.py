@@ -70,14 +70,15 @@ def cpu_time_limit(seconds: float | None):
 def extract_text(html: str, url: str | None, engine: str, options: dict,
                  timeout_s: float) -> tuple[str, str | None]:
     """("ok", text or None) or ("timeout", None). Runs in the watchdog's child process."""
+    if engine == "trafilatura":
+        # Imported here, not at the top: loading it costs a process ~0.3 s of CPU, and only the
+        # process that extracts with it needs it (the watchdog's child, not the worker). And
+        # before the time limit starts: the first page is not to pay for it, nor to cut it short.
+        import trafilatura
     try:
         with cpu_time_limit(timeout_s):
             if engine == "resiliparse":
                 return "ok", one_line_per_block(extract_plain_text(html, **options))
-            # Imported here, not at the top: loading it costs a process ~0.3 s of CPU, and only the
-            # process that extracts with it needs it (the watchdog's child, not the worker).
-            import trafilatura
-
             return "ok", trafilatura.extract(html, url=url, **options)
     except ExtractionTimeout:
         return "timeout", None

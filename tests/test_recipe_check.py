@@ -57,7 +57,8 @@ def test_a_bad_name_key_or_type_is_an_error_naming_file_table_and_key(tmp_path, 
 
 @pytest.mark.parametrize("text, message", [
     ('steps = ["extract", "c4"]\n[c4]\ndisable = ["terminal_punc"]', "[c4] disable: unknown rule(s) ['terminal_punc']"),
-    ('steps = ["extract", "dedup"]\n[dedup]\nbands = -1', "[dedup] num_perm must be positive (with { bands = -1 })"),
+    ('steps = ["extract", "dedup"]\n[dedup]\nbands = -1', "[dedup] bands must be a whole number above 0, got -1"),
+    ('steps = ["extract", "dedup"]\n[dedup]\nseed = -5', "[dedup] seed must be a whole number from 0 to 2**32 - 1, got -5"),
     ('steps = ["extract"]\n[extract]\ntimeout_s = -1', "[extract] timeout_s must be 0 (no limit) or more"),
     ('steps = ["extract", "language"]\n[language]\nmodel = "no/such/lid.ftz"', "[language] model: no/such/lid.ftz is not a file"),
     ('steps = ["extract", "gopher_quality"]\n[gopher_quality]\nstop_words = "xx"', "no stop-word list for language 'xx'"),

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..document import Document
+from ..errors import RefineryError
 from ..write import ParquetSink
 
 # FineWeb's MinHash configuration (datatrove MinhashConfig as used for FineWeb).
@@ -54,6 +55,13 @@ def hash64(data: bytes) -> int:
 class Signer:
     def __init__(self, ngram: int = FINEWEB_NGRAM, bands: int = FINEWEB_BANDS, rows: int = FINEWEB_ROWS,
                  seed: int = DEFAULT_SEED):
+        # Checked here, when the recipe is: datasketch, which would refuse them too, is only
+        # loaded where the first signature is computed.
+        for name, value in (("ngram", ngram), ("bands", bands), ("rows", rows)):
+            if not isinstance(value, int) or value < 1:
+                raise RefineryError(f"[dedup] {name} must be a whole number above 0, got {value!r}")
+        if not isinstance(seed, int) or not 0 <= seed < 2**32:
+            raise RefineryError(f"[dedup] seed must be a whole number from 0 to 2**32 - 1, got {seed!r}")
         self.ngram, self.bands, self.rows, self.seed = ngram, bands, rows, seed
 
     @cached_property

@@ -15,13 +15,13 @@ corpus can be cut again at another threshold without scoring it again.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .classifier import hq_probabilities, load_model
 from .decision import Decision, drop, keep
 from .document import Document
 from .errors import RefineryError
+from .language import check_model_path
 
 SCORE_STAGE = "quality_score"     # the map phase's stage when the threshold is global
 
@@ -35,8 +35,7 @@ class QualityModel:
         at most 1)."""
         if not model:
             raise RefineryError(f"[{self.name}] model: name the classifier file (made by `refinery classifier train`)")
-        if not os.path.isfile(model):
-            raise RefineryError(f"[{self.name}] model: {model} is not a file")
+        check_model_path(self.name, model)
         if (min_score is None) == (keep_top_fraction is None):
             raise RefineryError(f"[{self.name}] give exactly one of min_score (a per-document threshold) and "
                                 f"keep_top_fraction (the share of the whole corpus to keep)")

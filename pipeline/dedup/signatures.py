@@ -52,6 +52,11 @@ def hash64(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
+def hash64_strings(strings: list[str]) -> np.ndarray:
+    """hash64 of each string's UTF-8 bytes (a lone surrogate becomes "?"), as uint64."""
+    return np.fromiter((hash64(s.encode("utf-8", "replace")) for s in strings), dtype=np.uint64, count=len(strings))
+
+
 class Signer:
     def __init__(self, ngram: int = FINEWEB_NGRAM, bands: int = FINEWEB_BANDS, rows: int = FINEWEB_ROWS,
                  seed: int = DEFAULT_SEED):
@@ -65,19 +70,17 @@ class Signer:
         self.ngram, self.bands, self.rows, self.seed = ngram, bands, rows, seed
 
     @cached_property
-    def permutations(self):
-        """Drawn once and shared: drawing them per document costs more than hashing. Drawn when
-        first needed, as importing datasketch costs ~0.4 s (it loads scipy.integrate), which
-        processes that only read the parameters (the driver) do not pay."""
+    def _empty(self):
+        """A MinHash of nothing, copied for each document: its permutations are drawn once and
+        shared (drawing them per document costs more than hashing). Made when first needed, as
+        importing datasketch costs ~0.4 s (it loads scipy.integrate), which processes that only
+        read the parameters (the driver) do not pay."""
         from datasketch import MinHash
 
-        return MinHash(num_perm=self.bands * self.rows, seed=self.seed).permutations
+        return MinHash(num_perm=self.bands * self.rows, seed=self.seed, scheme="affine32")
 
     def minhash(self, words: list[str]) -> np.ndarray:
-        from datasketch import MinHash
-
-        m = MinHash(num_perm=self.bands * self.rows, seed=self.seed, permutations=self.permutations,
-                    scheme="affine32")
+        m = self._empty.copy()
         m.update_batch(list(shingles(words, self.ngram)))
         return m.hashvalues
 

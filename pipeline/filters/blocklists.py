@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dedup.signatures import hash64_strings
 from ..errors import RefineryError, SourceError
 from ..sources.remote import RemoteFile, is_http
 from ..sources.retry import GaveUp, RetryPolicy
@@ -45,10 +46,9 @@ _HOST = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
 MAX_MALFORMED_SHARE = 0.01
 
 
-def hash_domains(domains) -> np.ndarray:
+def hash_domains(domains: list[str]) -> np.ndarray:
     """64-bit hashes of lower-cased domains, as uint64."""
-    return np.array([int.from_bytes(hashlib.blake2b(d.lower().encode("utf-8", "replace"), digest_size=8).digest(), "little")
-                     for d in domains], dtype=np.uint64)
+    return hash64_strings([d.lower() for d in domains])
 
 
 class DomainHashes:

@@ -24,7 +24,6 @@ separated by blank lines; a file without a blank line holds one item a line).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import warnings
 from functools import lru_cache
@@ -34,6 +33,7 @@ import numpy as np
 import regex
 
 from ..decision import Decision, drop, keep
+from ..dedup.signatures import hash64_strings
 from ..document import Document
 from ..errors import RefineryError
 
@@ -62,11 +62,6 @@ def ngram_hashes(word_hashes: np.ndarray, n: int) -> np.ndarray:
     return hashes
 
 
-def hash_words(tokens: list[str]) -> np.ndarray:
-    return np.array([int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "little")
-                     for w in tokens], dtype=np.uint64)
-
-
 class Decontaminator:
     name = "decontaminate"
 
@@ -89,7 +84,7 @@ class Decontaminator:
 
     def check(self, doc: Document) -> Decision:
         tokens = words(doc.text)
-        word_hashes = hash_words(tokens)
+        word_hashes = hash64_strings(tokens)
         for n in self.lengths:
             hashes = ngram_hashes(word_hashes, n)
             at = np.minimum(np.searchsorted(self.index, hashes), len(self.index) - 1)
@@ -128,7 +123,7 @@ def _index(files: tuple[tuple[str, int, int], ...], ngram: int, min_words: int):
                 continue
             length = min(ngram, len(tokens))
             lengths.add(length)
-            item_hashes = ngram_hashes(hash_words(tokens), length)
+            item_hashes = ngram_hashes(hash64_strings(tokens), length)
             hashes.append(item_hashes)
             sources.append(np.full(len(item_hashes), number, dtype=np.uint16))
     if short:

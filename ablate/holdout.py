@@ -16,14 +16,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.errors import RefineryError
 from pipeline.dedup.signatures import hash64_strings
-from pipeline.filters.decontaminate import ngram_hashes, words
+from pipeline.errors import RefineryError
+from pipeline.filters.decontaminate import NGRAM, ngram_hashes, words
 from pipeline.language import identify_all
 from pipeline.write import DOCS_SCHEMA, iter_document_batches
 from tokenizer.atomic import atomic_output
 
-NGRAM = 13
 OWN_VAL = "own_val"     # the eval set name of each arm's own validation split
 AEB = Path(__file__).resolve().parents[2] / "shared" / "data" / "scrapinghub-aeb" / "ground-truth.json"
 

@@ -5,13 +5,12 @@ one arm differ by initialisation and data order alone, so a gap no larger than t
 """
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
 import polars as pl
 
-from reports.html import CHARTS_MISSING, STYLE, charts, html_table
+from reports.html import CHARTS_MISSING, chart_img, charts, html_table, page
 from reports.inputs import load_run
 from reports.tables import funnel
 from tokenizer.atomic import write_text_atomic
@@ -57,11 +56,6 @@ def verdicts(table: pl.DataFrame) -> list[str]:
     return lines
 
 
-def _img(svg: str, alt: str) -> str:
-    return (f"<img class='chart' alt='{html.escape(alt)}' "
-            f"src='data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}'>")
-
-
 def write_html(out: Path, table: pl.DataFrame) -> Path:
     """DIR/ablation.html: bpb against trained tokens per arm, bpb bars with the seed spread at
     each budget, the largest budget's validation curves, the arms' funnels side by side."""
@@ -75,23 +69,21 @@ def write_html(out: Path, table: pl.DataFrame) -> Path:
         arms = per_arm(table)
         for name in eval_names(table):
             body.append(f"<h2>bits per byte on {html.escape(name)}</h2>")
-            body.append(_img(ablation_charts.sweep(arms, name), f"bpb on {name} against tokens trained"))
-            body.append(_img(ablation_charts.bars(table, name), f"bpb on {name}, every seed"))
+            body.append(chart_img(ablation_charts.sweep(arms, name), f"bpb on {name} against tokens trained"))
+            body.append(chart_img(ablation_charts.bars(table, name), f"bpb on {name}, every seed"))
         body.append("<h2>Validation bits per byte while training (largest budget, own validation split)</h2>")
         largest = table.filter(pl.col("budget") == table["budget"].max())
         curves = {f"{recipe} seed {seed}": pl.read_parquet(out / "models" / model_folder(recipe, seed, budget)
                                                            / "model" / "metrics.parquet")
                   for recipe, seed, budget in largest.select("recipe", "seed", "budget").iter_rows()}
-        body.append(_img(ablation_charts.curves(curves), "validation curves"))
+        body.append(chart_img(ablation_charts.curves(curves), "validation curves"))
         funnels = {arm: {"funnel": funnel(load_run(out / "arms" / arm))}
                    for arm in table["recipe"].unique(maintain_order=True)}
         chart = charts.funnel(funnels)
         if chart is not None:
-            body += ["<h2>The arms' funnels</h2>", _img(chart, "funnels")]
+            body += ["<h2>The arms' funnels</h2>", chart_img(chart, "funnels")]
     body.append("<h2>Every model</h2>")
     body.append(html_table(table, str(out / "ablation.parquet")))
-    page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Ablation</title>"
-            f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
     path = out / "ablation.html"
-    write_text_atomic(path, page)
+    write_text_atomic(path, page("Ablation", body))
     return path

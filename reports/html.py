@@ -46,13 +46,23 @@ def render_page(title: str, runs: dict[str, dict[str, pl.DataFrame]], shown: dic
             continue
         body.append(f"<h2 id='{name}'>{html.escape(heading)}</h2>")
         if chart is not None:
-            data = base64.b64encode(chart.encode()).decode()
-            body.append(f"<img class='chart' id='chart-{name}' alt='{html.escape(heading)}' "
-                        f"src='data:image/svg+xml;base64,{data}'>")
+            body.append(chart_img(chart, heading, f"chart-{name}"))
         if name in shown:
             body.append(html_table(shown[name], f"{parquet_dir}/{name}.parquet"))
+    return page(title, body)
+
+
+def page(title: str, body: list[str]) -> str:
+    """A whole self-contained page around `body` (HTML fragments, in order)."""
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def chart_img(svg: str, alt: str, element_id: str | None = None) -> str:
+    """An SVG chart inlined as an image."""
+    data = base64.b64encode(svg.encode()).decode()
+    id_attribute = f" id='{element_id}'" if element_id else ""
+    return f"<img class='chart'{id_attribute} alt='{html.escape(alt)}' src='data:image/svg+xml;base64,{data}'>"
 
 
 def html_table(df: pl.DataFrame, source: str) -> str:

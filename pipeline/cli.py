@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import runlog
 from .errors import RefineryError
+from .executors import skip_collection_at_exit
 
 # Modules that define `register(subparsers)`; each adds its subcommands with `set_defaults(func=...)`.
 COMMAND_MODULES = ["pipeline.commands", "pipeline.classifier", "tokenizer.cli", "trainer.cli", "reports.cli", "ablate.cli"]
@@ -47,6 +48,7 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    skip_collection_at_exit()
     args = build_parser().parse_args(argv)
     with runlog.command_log(run_folders(args), argv) as entry:
         entry.status = _run(args)

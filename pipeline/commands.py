@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from .executors import EXECUTORS
-from .write import FORMATS
+from .layout import FORMATS
 from .recipe import describe, load_recipe
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
@@ -95,14 +95,25 @@ def _policy(args):
 
 
 def dataset(args) -> int:
-    from .dataset import run_dataset
     from .errors import RefineryError
+    from .executors import make_executor
 
     if not args.input and not args.input_list:
         raise RefineryError("give the inputs with --input or --input-list")
-    run_dataset(args.input, args.out, load_recipe(args.recipe), args.workers, input_list=args.input_list,
-                limit=args.limit, sample_seed=args.sample_seed, retry=_policy(args), strict=args.strict,
-                executor=args.executor, ray_address=args.ray_address, format=args.format)
+    # The workers start first: each takes a second or so to import the pipeline and build the
+    # recipe's steps, which it does while this process imports and checks the same.
+    recipe = Path(args.recipe)
+    prepare = ("pipeline.tasks:prepare_worker", {"recipe_text": recipe.read_text(encoding="utf-8")}
+               ) if recipe.is_file() else None
+    pool = make_executor(args.executor, args.workers, args.ray_address, prepare=prepare)
+    try:
+        from .dataset import run_dataset
+
+        run_dataset(args.input, args.out, load_recipe(recipe), args.workers, input_list=args.input_list,
+                    limit=args.limit, sample_seed=args.sample_seed, retry=_policy(args), strict=args.strict,
+                    pool=pool, format=args.format)
+    finally:
+        pool.close()
     return 0
 
 

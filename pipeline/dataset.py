@@ -116,7 +116,9 @@ def _probe(url: str, policy: RetryPolicy) -> int | None:
 def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, executor: str = "local",
                 input_list: str | None = None, limit: int | None = None, sample_seed: int | None = None,
                 retry: RetryPolicy | None = None, strict: bool = False, ray_address: str | None = None,
-                format: str = "parquet") -> RunLayout:
+                format: str = "parquet", pool=None) -> RunLayout:
+    """`pool`: an executor the caller made (and closes), in place of one made here from
+    `executor`, `workers` and `ray_address`."""
     run = RunLayout(out if "://" in out else os.path.abspath(out))   # tasks may run in other folders
     if top_fraction(recipe) is not None and "quality_model" in recipe.final_steps:
         raise RefineryError(f"{recipe.origin}: [quality_model] keep_top_fraction takes its threshold over the "
@@ -126,11 +128,13 @@ def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, execu
     kind = input_kind(sources)
     sizes = probe_inputs(sources, retry)
     shards = prepare_run(run, sources, recipe, format, sizes, workers)
-    pool = make_executor(executor, workers, ray_address)
+    own = pool is None
+    pool = make_executor(executor, workers, ray_address) if own else pool
     try:
         _run_phases(run, shards, sizes, recipe, pool, retry, strict, format, kind)
     finally:
-        pool.close()
+        if own:
+            pool.close()
     runlog.note(**print_summary(run, recipe, kind, format))
     return run
 

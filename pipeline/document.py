@@ -44,13 +44,19 @@ class Document:
     error: str = ""                # set by the reader when the record could not be parsed
     meta: dict = field(default_factory=dict)  # anything a stage wants to keep beside the text
 
+    # The content `size()` last measured, and its size: the ledger asks after every step, and
+    # the page is the same string at every step before extraction (encoding it is the cost).
+    _sized: str | None = field(default=None, repr=False, compare=False)
+    _size: int = field(default=0, repr=False, compare=False)
+
     def size(self) -> int:
         """Bytes of content at this point of the pipeline: text once extracted, else the body."""
-        if self.text:
-            return len(self.text.encode("utf-8"))
-        if self.html is not None:
-            return len(self.html.encode("utf-8"))
-        return len(self.payload or b"")
+        content = self.text or self.html
+        if content is None:
+            return len(self.payload or b"")
+        if content is not self._sized:
+            self._sized, self._size = content, len(content.encode("utf-8"))
+        return self._size
 
 
 # The columns every documents file (docs/ and final/) carries, in order. Runs made before

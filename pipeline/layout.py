@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .write import FORMATS
+FORMATS = {"parquet": ".parquet", "jsonl": ".jsonl.gz"}     # format of final/ -> its files' suffix
 
 
 class RunLayout:

@@ -19,8 +19,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .layout import FORMATS
+
 ROWS_PER_GROUP = 2000
-FORMATS = {"parquet": ".parquet", "jsonl": ".jsonl.gz"}     # format of final/ -> its files' suffix
 
 
 def _temporary(path: Path) -> Path:

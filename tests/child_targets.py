@@ -43,10 +43,17 @@ def die_first(marker_dir: str, attempts_to_kill: int) -> int:
     return attempt
 
 
+def mark_process(folder: str) -> None:
+    """A worker's preparation: leaves a file named after its process."""
+    open(os.path.join(folder, str(os.getpid())), "w").close()
+
+
 def case(kind: str, **kwargs):
     """One task function for the executor tests' cases."""
     if kind == "square":
         return square(kwargs["x"])
+    if kind == "pid":
+        return os.getpid()
     if kind == "die":
         return die_first(kwargs["marker_dir"], kwargs["kills"])
     if kind == "source":

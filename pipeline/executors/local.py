@@ -12,6 +12,7 @@ place when whole, so a killed attempt leaves nothing that is read.
 """
 from __future__ import annotations
 
+import importlib
 import multiprocessing as mp
 import time
 from collections import deque
@@ -23,25 +24,35 @@ from tqdm import tqdm
 
 from .. import progress
 from ..errors import ShardFailed, WorkerDied
+from . import skip_collection_at_exit
 
 POLL_SECONDS = 0.5
 
 
 class LocalExecutor:
-    def __init__(self, workers: int, retries: int = 2):
+    def __init__(self, workers: int, retries: int = 2, prepare: tuple[str, dict] | None = None):
+        """`prepare`: ("package.module:function", kwargs), called in each worker process as it
+        starts, before its first task (to import and build what the tasks will need). Given
+        one, the workers start now rather than at the first `run`, and prepare meanwhile."""
         self.workers = max(1, workers)
         self.retries = retries
+        self._prepare = prepare
         self._ctx = mp.get_context("spawn")
         self._counters = {name: self._ctx.Value("q", 0) for name in progress.COUNTERS}
         self._pool: ProcessPoolExecutor | None = None   # kept from one phase to the next: a worker's
         # start (a fresh interpreter importing trafilatura, fastText's model, its extraction child)
         # costs seconds, as much as a small shard's work
+        if prepare:
+            pool = self._new_pool()
+            for _ in range(self.workers):     # the pool starts a process for each task it cannot place
+                pool.submit(_nothing)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         if self._pool is not None:
             self._pool.shutdown()
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=progress.install,
-                                         initargs=(tuple(self._counters[name] for name in progress.COUNTERS),))
+        counters = tuple(self._counters[name] for name in progress.COUNTERS)
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_start_worker,
+                                         initargs=(counters, self._prepare))
         return self._pool
 
     def run(self, fn, tasks: list[dict], label: str, count: str = "docs", total: int | None = None) -> list:
@@ -101,6 +112,19 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+
+
+def _start_worker(counters: tuple, prepare: tuple[str, dict] | None) -> None:
+    progress.install(counters)
+    skip_collection_at_exit()
+    if prepare:
+        target, kwargs = prepare
+        module, _, name = target.partition(":")
+        getattr(importlib.import_module(module), name)(**kwargs)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -9,18 +9,23 @@ after a damaged record (resync.py), by a gzip member that opens with a `WARC/1.`
 .warc files are not cut: a `WARC/1.0` line inside a page's text could pass for a record's start,
 which inside a compressed member it cannot.
 
-Cutting into twice as many parts as workers, not as many: parts of a file differ in work (one
-holds more HTML than another), and a worker that finishes early takes the next part.
+Cutting into four times as many parts as workers, not as many: parts differ in work (one holds
+more HTML than another), a worker that finishes early takes the next part, and the run waits at
+the end for the last part still running, so smaller parts leave the others idle for less. On the
+held-out make_corpus corpus (4 files, 2 workers) the workers' last parts ended 0.55-2.0 s apart
+with 4 shards and 0.16-0.64 s apart with 8; a part costs ~0.05 s of its own (its steps, outputs).
 """
 from __future__ import annotations
 
 MIN_PART_BYTES = 256 * 1024   # below this a part's fixed cost (outputs, a task) outweighs the split
+PARTS_PER_WORKER = 4
 
 
 def plan_shards(sources: list[str], sizes: dict[str, int | None], workers: int) -> list[dict]:
     """[{"shard": i, "source": s}, or with "range": [start, end] for a part of a file].
     `sizes`: each source's size in bytes, None where unknown (such a file is not cut)."""
-    parts = -(-2 * workers // len(sources)) if 1 < workers and len(sources) < 2 * workers else 1
+    wanted = PARTS_PER_WORKER * workers
+    parts = -(-wanted // len(sources)) if 1 < workers and len(sources) < wanted else 1
     shards: list[dict] = []
     for source in sources:
         size = sizes.get(source) if source.endswith(".warc.gz") else None

@@ -3,6 +3,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.filters import text
 from pipeline.filters.text import (count_sentences, duplicated_ngram_chars, duplicates, ends_sentence,
                                    is_symbol_word, split_words, top_ngram_chars)
 
@@ -12,6 +13,25 @@ def test_split_words_follows_spacy_english_rules():
     assert split_words(text) == [
         "Do", "n't", "stop", "--", "it", "'s", "well", "-", "known", "(", "e.g.", "U.S.", "and", "Mr.",
         "Smith", "'s", ")", "at", "https://example.com/a?b=1", ".", "10", "km", ":)"]
+
+
+def _long_way(chunk):
+    tokens = []
+    text._split_chunk(chunk, tokens)
+    return tuple(text._merge_special_spans(tokens))
+
+
+_LETTERS = st.text(st.characters(categories=["Lu", "Ll", "Lo", "Lm"]), min_size=1, max_size=12)
+_SPELT = st.sampled_from(["cannot", "Cannot", "gonna", "gotta", "wanna", "Im", "im", "dont", "isnt", "Wouldnt",
+                          "XD", "xD", "a", "Dr", "and", "can", "not"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(letters=st.one_of(_LETTERS, _SPELT), affix=st.sampled_from(sorted(text._LONE_SUFFIXES | text._LONE_PREFIXES)),
+       where=st.sampled_from(["none", "end", "start"]))
+def test_the_short_way_for_letters_and_a_lone_affix_is_the_long_way(letters, affix, where):
+    chunk = {"none": letters, "end": letters + affix, "start": affix + letters}[where]
+    assert text._chunk_words(chunk) == _long_way(chunk)
 
 
 def test_unspaced_scripts_split_per_character_only_for_their_languages():

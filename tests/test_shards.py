@@ -59,16 +59,17 @@ def test_a_range_inside_one_record_reads_nothing(crawl_file):
 def test_the_plan_cuts_gzipped_warc_files_only_when_workers_would_idle():
     size = 10 * MIN_PART_BYTES
     one = plan_shards(["/d/a.warc.gz"], {"/d/a.warc.gz": size}, workers=2)
-    assert [s["range"] for s in one] == [[0, size // 4], [size // 4, size // 2], [size // 2, 3 * size // 4],
-                                         [3 * size // 4, size]]
-    assert [s["shard"] for s in one] == [0, 1, 2, 3]
+    assert [s["range"] for s in one] == [[size * k // 8, size * (k + 1) // 8] for k in range(8)]
+    assert [s["shard"] for s in one] == list(range(8))
     assert "range" not in plan_shards(["/d/a.warc.gz"], {"/d/a.warc.gz": size}, workers=1)[0]
     assert all("range" not in s for s in plan_shards(["/d/a.warc"], {"/d/a.warc": size}, workers=4))
     assert all("range" not in s for s in plan_shards(["/d/a.warc.gz"], {"/d/a.warc.gz": None}, workers=4))
     small = plan_shards(["/d/a.warc.gz"], {"/d/a.warc.gz": 2 * MIN_PART_BYTES}, workers=8)
     assert len(small) == 2                                     # no part below MIN_PART_BYTES
     many = [f"/d/{i}.warc.gz" for i in range(4)]
-    assert len(plan_shards(many, dict.fromkeys(many, size), workers=2)) == 4
+    assert len(plan_shards(many, dict.fromkeys(many, size), workers=2)) == 8    # two parts each
+    many = [f"/d/{i}.warc.gz" for i in range(8)]
+    assert len(plan_shards(many, dict.fromkeys(many, size), workers=2)) == 8    # enough files: not cut
 
 
 def first_records(path, count: int, out):
@@ -84,7 +85,7 @@ def test_one_file_on_two_workers_keeps_what_one_worker_keeps(corpus, tmp_path, m
     run_dataset([str(warc)], str(tmp_path / "alone"), RECIPE, workers=1)
     split = run_dataset([str(warc)], str(tmp_path / "split"), RECIPE, workers=2)
     shards = json.loads(split.inputs.read_text())
-    assert len(shards) == 4 and all(s["source"] == str(warc) for s in shards)
+    assert len(shards) == 4 * 2 and all(s["source"] == str(warc) for s in shards)
     assert [s["range"][0] for s in shards[1:]] == [s["range"][1] for s in shards[:-1]]
     for folder, cols in (("ledger", ["doc_id", "stage", "kept", "reason"]), ("final", ["id", "text"])):
         a = pl.read_parquet(tmp_path / "alone" / folder / "*.parquet", columns=cols).sort(cols[:2])

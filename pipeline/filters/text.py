@@ -195,12 +195,33 @@ def _cached_chunk_words(chunk: str) -> tuple[str, ...]:
     return _chunk_words(chunk)
 
 
+# Punctuation that, alone at the end (or the start) of a run of letters, is split off as a word of
+# its own and nothing more: it is a whole suffix (prefix), and no special case is letters and it
+# ("a." is one: the full stop is not among them). Most chunks of prose are such a word or a bare
+# run of letters, and take the short way below; the tests hold it to the long way.
+_LONE_SUFFIXES = frozenset(c for c in _QUOTES + _PUNCT if _SUFFIX.fullmatch(c) and not any(
+    case[-1] == c and case[:-1].isalpha() for case in _KEPT_WHOLE))
+_LONE_PREFIXES = frozenset(c for c in _QUOTES + _PUNCT if _PREFIX.fullmatch(c) and not any(
+    case[0] == c and case[1:].isalpha() for case in _KEPT_WHOLE))
+
+
 def _chunk_words(chunk: str) -> tuple[str, ...]:
-    if chunk.isalpha() and not chunk.endswith(_CONTRACTION_ENDINGS):
-        return (chunk,)    # no letter is an affix or infix, and only contractions split letters
+    if chunk.isalpha():
+        return _letters_words(chunk)
+    if len(chunk) > 1 and chunk[-1] in _LONE_SUFFIXES and chunk[:-1].isalpha():
+        return (*_letters_words(chunk[:-1]), chunk[-1])
+    if len(chunk) > 1 and chunk[0] in _LONE_PREFIXES and chunk[1:].isalpha():
+        return (chunk[0], *_letters_words(chunk[1:]))
     tokens: list[str] = []
     _split_chunk(chunk, tokens)
     return tuple(_merge_special_spans(tokens))
+
+
+def _letters_words(letters: str) -> tuple[str, ...]:
+    """A run of letters is one word: no letter is an affix or infix. Only a contraction spelt
+    without its apostrophe ("cannot", "gonna", "dont") splits it."""
+    m = _CONTRACTION.fullmatch(letters) if letters.endswith(_CONTRACTION_ENDINGS) else None
+    return tuple(g for g in m.groups() if g) if m else (letters,)
 
 
 def split_words(text: str, lang: str = "en") -> list[str]:

@@ -2,6 +2,8 @@
 crawl's retry rules, verified, cached as a sorted hash array, and usable offline."""
 import json
 import socket
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
@@ -14,7 +16,7 @@ from pipeline.filters import blocklists
 from pipeline.filters.urls import URLFilter
 from pipeline.recipe import load_recipe, parse_recipe
 from pipeline.sources.retry import RetryPolicy
-from tests.conftest import write_ut1_tarball
+from tests.conftest import REPO, write_ut1_tarball
 from tests.crawl_server import CrawlServer, Faults
 
 DOMAINS = ["blocked.co.uk", "only.host.example.org", "site1.test", "203.0.113.9"]
@@ -85,9 +87,22 @@ def test_a_corrupt_cache_is_replaced_not_used(tmp_path, cache, tarball, monkeypa
         data[-3] ^= 0xFF                                                    # one hash changed
         array.write_bytes(bytes(data))
         requests = len(server.log)
-        listed = blocklists.load("ut1:adult", QUICK)
+        # A process checks a list once, when it first loads it: the next process finds the damage.
+        check = ("from pipeline.filters import blocklists; "
+                 f"print(sum(d in blocklists.load('ut1:adult') for d in {DOMAINS!r}))")
+        found = subprocess.run([sys.executable, "-c", check], cwd=REPO, capture_output=True, text=True, check=True)
         assert len(server.log) > requests                                   # downloaded anew
-    assert all(d in listed for d in DOMAINS)
+    assert found.stdout.strip() == str(len(DOMAINS))
+
+
+def test_a_process_reads_and_checks_a_list_once(tmp_path, cache, monkeypatch):
+    (tmp_path / "src").mkdir()
+    write_ut1_tarball(tmp_path / "src", "adult", DOMAINS)
+    monkeypatch.setenv("REFINERY_UT1_BASE_URL", str(tmp_path / "src"))
+    first = blocklists.load("ut1:adult")
+    [array] = cache.glob("ut1-adult-*.npy")
+    array.unlink()                                                          # gone from the disk ...
+    assert blocklists.load("ut1:adult").hashes is first.hashes              # ... but read once already
 
 
 def test_a_download_that_is_no_list_is_refused_and_nothing_is_cached(tmp_path, cache, monkeypatch):

@@ -13,7 +13,9 @@ machines without a network: put adult.tar.gz there, or a plain `adult` file of d
 Downloads follow the crawl's retry rules (sources/remote.py). The cache lives in
 REFINERY_CACHE (default ~/.cache/refinery), one .npy and one .json per list and source: the
 .json records the source, the download's sha256, the number of domains and the .npy's sha256,
-which is checked at every load, so a corrupt or foreign cache is replaced, never used. Files
+which a process checks when it first loads the list (a run builds its URL filter for every shard:
+the list is read and checked once a process, not each time), so a corrupt or foreign cache is
+replaced, never used. Files
 are written under a temporary name and renamed, so a killed download leaves nothing usable.
 Delete the cache files to fetch a newer version of a list.
 """
@@ -44,6 +46,7 @@ CACHE_VARIABLE = "REFINERY_CACHE"
 # odd entries (underscores, a trailing dot), hence the tolerance.
 _HOST = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
 MAX_MALFORMED_SHARE = 0.01
+_LOADED: dict[Path, np.ndarray] = {}    # cache stem -> its array, as this process loaded it
 
 
 def hash_domains(domains: list[str]) -> np.ndarray:
@@ -76,9 +79,12 @@ def load(name: str, policy: RetryPolicy | None = None) -> DomainHashes:
     source = f"{os.environ.get(BASE_URL_VARIABLE, UT1_BASE_URL).rstrip('/')}/{category}"
     cache = Path(os.environ.get(CACHE_VARIABLE) or Path.home() / ".cache" / "refinery")
     stem = cache / f"ut1-{category}-{hashlib.sha256(source.encode()).hexdigest()[:12]}"
-    hashes = _cached(stem)
+    hashes = _LOADED.get(stem)
     if hashes is None:
-        hashes = _build(stem, category, source, policy or RetryPolicy())
+        hashes = _cached(stem)
+        if hashes is None:
+            hashes = _build(stem, category, source, policy or RetryPolicy())
+        _LOADED[stem] = hashes
     return DomainHashes(hashes, source)
 
 

@@ -91,7 +91,11 @@ def test_a_corpus_on_the_cluster_with_a_worker_killed_mid_run_gives_the_local_do
     assert killed, "no map_shard worker was found to kill"
     final = pl.read_parquet(run / "final" / "*.parquet").select("id", "text").sort("id")
     assert final.equals(pl.read_parquet(uninterrupted / "final" / "*.parquet").select("id", "text").sort("id"))
-    assert (run / "dedup" / "clusters.parquet").read_bytes() == (uninterrupted / "dedup" / "clusters.parquet").read_bytes()
+    # The same dedup decision for every document; the shards differ (this run cut its files for two workers).
+    decisions = ["doc_id", "cluster", "cluster_size", "kept", "match"]
+    ours, theirs = (pl.read_parquet(r / "dedup" / "clusters.parquet", columns=decisions).sort("doc_id")
+                    for r in (run, uninterrupted))
+    assert ours.height and ours.equals(theirs)
     assert not list(run.rglob("*.tmp"))
 
 

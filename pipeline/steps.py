@@ -10,8 +10,8 @@ checker (`pipeline.recipe`) reads them from here, so a new parameter needs no se
 """
 from __future__ import annotations
 
-import importlib
 import inspect
+import pkgutil
 import typing
 from dataclasses import dataclass
 
@@ -47,8 +47,7 @@ class Parameter:
 
 
 def step_class(name: str) -> type:
-    module_name, _, cls_name = TABLES[name].partition(":")
-    return getattr(importlib.import_module(module_name), cls_name)
+    return pkgutil.resolve_name(TABLES[name])
 
 
 def parameters(name: str) -> dict[str, Parameter]:

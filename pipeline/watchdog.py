@@ -13,8 +13,8 @@ depend on the load.
 """
 from __future__ import annotations
 
-import importlib
 import multiprocessing as mp
+import pkgutil
 import time
 
 import psutil
@@ -116,8 +116,7 @@ def _cpu(process: psutil.Process) -> float:
 
 
 def _serve(conn, target: str) -> None:
-    module, _, name = target.partition(":")
-    function = getattr(importlib.import_module(module), name)
+    function = pkgutil.resolve_name(target)
     while True:
         try:
             args = conn.recv()

@@ -12,8 +12,8 @@ place when whole, so a killed attempt leaves nothing that is read.
 """
 from __future__ import annotations
 
-import importlib
 import multiprocessing as mp
+import pkgutil
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -119,8 +119,7 @@ def _start_worker(counters: tuple, prepare: tuple[str, dict] | None) -> None:
     skip_collection_at_exit()
     if prepare:
         target, kwargs = prepare
-        module, _, name = target.partition(":")
-        getattr(importlib.import_module(module), name)(**kwargs)
+        pkgutil.resolve_name(target)(**kwargs)
 
 
 def _nothing() -> None:

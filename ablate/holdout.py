@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.dedup.signatures import hash64_strings
 from pipeline.errors import RefineryError
-from pipeline.filters.decontaminate import NGRAM, ngram_hashes, words
+from pipeline.filters.decontaminate import NGRAM, words
+from pipeline.hashing import ngram_hashes, word_hashes
 from pipeline.language import identify_all
 from pipeline.write import DOCS_SCHEMA, iter_document_batches
 from tokenizer.atomic import atomic_output
@@ -37,7 +37,7 @@ class EvalSet:
 def word_ngrams(text: str, n: int = NGRAM) -> np.ndarray:
     """Hashes of the text's word n-grams, normalised as the decontaminate step does (lower-cased
     letters and digits: punctuation and spacing do not hide a copy)."""
-    return ngram_hashes(hash64_strings(words(text)), n)
+    return ngram_hashes(word_hashes(words(text)), n)
 
 
 def load_eval_sets(files: list[str]) -> list[EvalSet]:

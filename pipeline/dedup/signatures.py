@@ -11,7 +11,6 @@ differ only in formatting collide. Two fingerprints are kept per document:
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from functools import cached_property
@@ -21,6 +20,7 @@ import pyarrow as pa
 
 from ..document import Document
 from ..errors import RefineryError
+from ..hashing import hash64, ngram_hashes, word_hashes
 from ..write import ParquetSink
 
 # FineWeb's MinHash configuration (datatrove MinhashConfig as used for FineWeb).
@@ -41,20 +41,12 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def shingles(words: list[str], n: int) -> set[bytes]:
-    """Word n-grams; a text shorter than n words is one shingle, so it still has a signature."""
-    if len(words) <= n:
-        return {" ".join(words).encode()}
-    return {" ".join(words[i:i + n]).encode() for i in range(len(words) - n + 1)}
-
-
-def hash64(data: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
-
-
-def hash64_strings(strings: list[str]) -> np.ndarray:
-    """hash64 of each string's UTF-8 bytes (a lone surrogate becomes "?"), as uint64."""
-    return np.fromiter((hash64(s.encode("utf-8", "replace")) for s in strings), dtype=np.uint64, count=len(strings))
+def shingle_hashes(words: list[str], n: int) -> np.ndarray:
+    """A 32-bit hash of each word n-gram (a shingle); a text shorter than n words is one shingle,
+    so it still has a signature. All come at once from the hashes of the words: hashing each
+    shingle's bytes took most of a signature's time. The top half of the 64-bit n-gram hash is
+    kept, as it depends on every bit of its words' hashes."""
+    return ngram_hashes(word_hashes(words), min(n, len(words))) >> np.uint64(32)
 
 
 class Signer:
@@ -77,11 +69,13 @@ class Signer:
         read the parameters (the driver) do not pay."""
         from datasketch import MinHash
 
-        return MinHash(num_perm=self.bands * self.rows, seed=self.seed, scheme="affine32")
+        # The values fed to it are hashes already (shingle_hashes): `int` passes them on, and
+        # datasketch mixes them itself before its permutations, as it does for any hash function.
+        return MinHash(num_perm=self.bands * self.rows, seed=self.seed, scheme="affine32", hashfunc=int)
 
     def minhash(self, words: list[str]) -> np.ndarray:
         m = self._empty.copy()
-        m.update_batch(list(shingles(words, self.ngram)))
+        m.update_batch(shingle_hashes(words, self.ngram).tolist())
         return m.hashvalues
 
     def sign(self, text: str) -> dict:

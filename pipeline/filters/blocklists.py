@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dedup.signatures import hash64_strings
 from ..errors import RefineryError, SourceError
+from ..hashing import hash64_strings
 from ..sources.remote import RemoteFile, is_http
 from ..sources.retry import GaveUp, RetryPolicy
 

@@ -33,9 +33,9 @@ import numpy as np
 import regex
 
 from ..decision import Decision, drop, keep
-from ..dedup.signatures import hash64_strings
 from ..document import Document
 from ..errors import RefineryError
+from ..hashing import ngram_hashes, word_hashes
 
 NGRAM = 13                  # datatrove's and GPT-3's decontamination n-gram
 MIN_WORDS = 5
@@ -43,23 +43,10 @@ ACTIONS = ("drop", "flag")
 
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
 _BLANK_LINE = regex.compile(r"\n\s*\n")
-_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)    # odd: each step of the polynomial is a bijection
 
 
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
-
-
-def ngram_hashes(word_hashes: np.ndarray, n: int) -> np.ndarray:
-    """The hash of every run of `n` consecutive words, seeded with n so that an item indexed
-    whole at a shorter length never meets an n-gram of another length by construction."""
-    count = len(word_hashes) - n + 1
-    if count <= 0:
-        return np.empty(0, dtype=np.uint64)
-    hashes = np.full(count, n, dtype=np.uint64)
-    for j in range(n):
-        hashes = hashes * _MULTIPLIER + word_hashes[j:j + count]    # wraps modulo 2**64, as meant
-    return hashes
 
 
 class Decontaminator:
@@ -84,9 +71,9 @@ class Decontaminator:
 
     def check(self, doc: Document) -> Decision:
         tokens = words(doc.text)
-        word_hashes = hash64_strings(tokens)
+        hashed = word_hashes(tokens)
         for n in self.lengths:
-            hashes = ngram_hashes(word_hashes, n)
+            hashes = ngram_hashes(hashed, n)
             at = np.minimum(np.searchsorted(self.index, hashes), len(self.index) - 1)
             found = np.flatnonzero(self.index[at] == hashes)
             if len(found):
@@ -123,7 +110,7 @@ def _index(files: tuple[tuple[str, int, int], ...], ngram: int, min_words: int):
                 continue
             length = min(ngram, len(tokens))
             lengths.add(length)
-            item_hashes = ngram_hashes(hash64_strings(tokens), length)
+            item_hashes = ngram_hashes(word_hashes(tokens), length)
             hashes.append(item_hashes)
             sources.append(np.full(len(item_hashes), number, dtype=np.uint16))
     if short:

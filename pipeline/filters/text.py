@@ -27,6 +27,8 @@ from functools import lru_cache
 import numpy as np
 import regex
 
+from ..hashing import SubstringHashes, word_offsets
+
 # Characters that make a "symbol word" for Gopher's counts: datatrove's PUNCTUATION (ASCII and
 # CJK punctuation, control characters) and its TERMINAL_PUNCTUATION, which is Unicode's
 # Sentence_Terminal property of every script.
@@ -297,26 +299,6 @@ def duplicates(items: list[str]) -> tuple[int, int]:
     return count, chars
 
 
-# Polynomial hashing modulo 2**64 (numpy's uint64 arithmetic wraps): an odd base has an inverse,
-# so the hash of any substring comes from two prefix sums. Equal strings hash alike; unequal
-# ones may collide, so a hash only proposes candidates and the strings themselves decide.
-_BASE = 0x9E3779B97F4A7C15
-_BASE_INV = pow(_BASE, -1, 1 << 64)
-
-
-def _powers(base: int, n: int) -> np.ndarray:
-    out = np.full(n, base, dtype=np.uint64)
-    out[:1] = 1
-    return np.cumprod(out, out=out)
-
-
-def _word_offsets(words: list[str], sep: int) -> np.ndarray:
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + sep
-    offsets = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    return offsets
-
-
 def duplicated_ngram_chars(words: list[str], ns) -> dict[int, int]:
     """For each n of `ns`: characters in word n-grams (joined without spaces, as datatrove joins
     them) that repeat an earlier n-gram, each word counted once: after a repeat the scan jumps
@@ -327,12 +309,8 @@ def duplicated_ngram_chars(words: list[str], ns) -> dict[int, int]:
     repeated ones are found first, all at once (an n-gram is a slice of the words' concatenation;
     the slices' hashes are grouped by numpy), and the scan walks just those."""
     text = "".join(words)
-    offsets = _word_offsets(words, 0)
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-        np.cumsum(codes * _powers(_BASE, len(codes)), out=prefix[1:])
-        unshift = _powers(_BASE_INV, len(codes) + 1)
+    offsets = word_offsets(words, 0)
+    substring_hashes = SubstringHashes(text)
     result = {}
     for n in ns:
         count = len(words) - n + 1
@@ -340,8 +318,7 @@ def duplicated_ngram_chars(words: list[str], ns) -> dict[int, int]:
             result[n] = 0
             continue
         starts, ends = offsets[:count], offsets[n:]
-        with np.errstate(over="ignore"):
-            hashes = (prefix[ends] - prefix[starts]) * unshift[starts]
+        hashes = substring_hashes(starts, ends)
         _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         if len(first) == count:
             result[n] = 0
@@ -373,7 +350,7 @@ def top_ngram_chars(words: list[str], ns) -> dict[int, int]:
     each word gets a number, and each n-gram the number of its (n-1)-gram and next word's pair."""
     numbers: dict[str, int] = {}
     word_ids = np.fromiter(map(numbers.setdefault, words, range(len(words))), dtype=np.int64, count=len(words))
-    offsets = _word_offsets(words, 1)
+    offsets = word_offsets(words, 1)
     gram_ids, width, result = word_ids, 1, {}
     for n in sorted(ns):
         count = len(words) - n + 1

@@ -1,8 +1,13 @@
+import sys
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.document import Document
 from pipeline.errors import RefineryError
-from pipeline.filters.gopher import GopherQualityFilter, GopherRepetitionFilter
+from pipeline.filters.gopher import GopherQualityFilter, GopherRepetitionFilter, _word_counts
+from pipeline.filters.text import is_symbol_word
 
 
 def doc(text, lang="en"):
@@ -97,3 +102,17 @@ def test_ngram_thresholds_from_a_recipe_table():
     assert decision.reason == "gopher_repetition:dup_5_gram"
     assert set(decision.metrics) >= {"top_2_gram", "dup_5_gram"} and "dup_6_gram" not in decision.metrics
     assert GopherRepetitionFilter().check(doc(text)).reason == "gopher_repetition:top_2_gram"
+
+
+def test_no_letter_is_a_symbol_character():
+    """The word counts take a word of letters for a real word with a letter without reading it."""
+    letters = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isalpha()]
+    assert letters and not any(is_symbol_word(c) for c in letters)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(min_size=1, max_size=6), st.sampled_from(["the", "...", "-", "#", "«", "2024", "é"])),
+                max_size=60))
+def test_word_counts_are_the_per_word_definitions(words):
+    real = [w for w in words if not is_symbol_word(w)]
+    assert _word_counts(words) == (len(real), sum(map(len, real)), sum(any(c.isalpha() for c in w) for w in words))

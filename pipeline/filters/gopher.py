@@ -8,6 +8,8 @@ in datatrove's order, names the drop. A recipe switches a rule off by listing it
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import regex
 
 from ..decision import Decision
@@ -151,17 +153,17 @@ class GopherQualityFilter:
         text = doc.text
         words = document_words(doc)
         n_words = max(len(words), 1)   # datatrove divides by the word count; an empty text is "short"
-        real_words = [w for w in words if not is_symbol_word(w)]
+        real_words, real_chars, alpha_words = _word_counts(words)
         lines = text.splitlines() or [""]
         stop_words = stop_words_for(doc.lang) if self.by_language else self.stop_words
         m = {
-            "words": len(real_words),
-            "mean_word_length": sum(map(len, real_words)) / len(real_words) if real_words else 0.0,
+            "words": real_words,
+            "mean_word_length": real_chars / real_words if real_words else 0.0,
             "hash_ratio": text.count("#") / n_words,
             "ellipsis_ratio": (text.count("...") + text.count("…")) / n_words,
             "bullet_lines": sum(ln.lstrip().startswith(("•", "-")) for ln in lines) / len(lines),
             "ellipsis_lines": sum(ln.rstrip().endswith(("...", "…")) for ln in lines) / len(lines),
-            "alpha_words": sum(any(c.isalpha() for c in w) for w in words) / n_words,
+            "alpha_words": alpha_words / n_words,
             "stop_words": len(stop_words.intersection(words)) if stop_words is not None else -1,
         }
         return first_failure(self.name, [
@@ -175,3 +177,18 @@ class GopherQualityFilter:
             ("alpha_words", m["alpha_words"] < self.min_alpha_words_frac),
             ("stop_words", stop_words is not None and m["stop_words"] < self.min_stop_words),
         ], self.disabled, m)
+
+
+def _word_counts(words: list[str]) -> tuple[int, int, int]:
+    """(words that are not symbol words, their characters, words with a letter), each distinct
+    word looked at once (words recur), and a word of letters alone decided without a look at
+    its characters: no letter is a symbol character, and most words are letters."""
+    real = real_chars = alpha = 0
+    for word, count in Counter(words).items():
+        letters = word.isalpha()
+        if letters or not is_symbol_word(word):
+            real += count
+            real_chars += len(word) * count
+        if letters or any(c.isalpha() for c in word):
+            alpha += count
+    return real, real_chars, alpha

@@ -19,7 +19,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pyarrow.parquet as pq
 
 from .errors import RefineryError
@@ -99,7 +98,10 @@ def _file_texts(path: Path) -> list:
 
 def held_out_metrics(scores: list[float], truth: list[bool], threshold: float = 0.5) -> dict[str, float]:
     """Precision, recall and accuracy of `score >= threshold` as `hq`, and ROC AUC: the chance
-    that a random positive outscores a random negative (the Mann-Whitney statistic, ties half)."""
+    that a random positive outscores a random negative (the Mann-Whitney statistic, ties half).
+    (Polars is imported here: the pool workers that score documents with a model never rank.)"""
+    import polars as pl
+
     scores, truth = np.asarray(scores), np.asarray(truth, dtype=bool)
     predicted = scores >= threshold
     true_positives = int((predicted & truth).sum())

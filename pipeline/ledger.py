@@ -13,7 +13,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import polars as pl
 import pyarrow as pa
 
 from .decision import Decision
@@ -26,11 +25,15 @@ LEDGER_SCHEMA = pa.schema([
     ("bytes", pa.int64()), ("metrics", pa.string()),
 ])
 
-# The rows about pages (or, for document inputs, rows): all but the `read` step's drops of WARC
-# records that are no page, a request or metadata record (`read:<type>_record`). A corrupt
-# record may have been a page, so it counts as one. Funnels start from these.
-PAGE = ~((pl.col("stage") == "read") & pl.col("reason").str.contains(r"^read:\w+_record$")
-         & (pl.col("reason") != "read:corrupt_record"))
+def page_rows():
+    """The Polars filter of the rows about pages (or, for document inputs, rows): all but the
+    `read` step's drops of WARC records that are no page, a request or metadata record
+    (`read:<type>_record`). A corrupt record may have been a page, so it counts as one. Funnels
+    start from these. (Polars is imported here: the pool workers write ledgers, never read them.)"""
+    import polars as pl
+
+    return ~((pl.col("stage") == "read") & pl.col("reason").str.contains(r"^read:\w+_record$")
+             & (pl.col("reason") != "read:corrupt_record"))
 
 
 class Ledger:

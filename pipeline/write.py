@@ -13,13 +13,15 @@ import gzip
 import json
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .layout import FORMATS
+
+if TYPE_CHECKING:
+    import polars as pl
 
 ROWS_PER_GROUP = 2000
 
@@ -80,9 +82,6 @@ DOCS_SCHEMA = pa.schema([
     ("warc", pa.string()), ("offset", pa.int64()), ("date", pa.string()),
     ("quality_score", pa.float64()),
 ])
-DOCS_POLARS_SCHEMA = pl.Schema(pl.from_arrow(DOCS_SCHEMA.empty_table()).schema)
-
-
 class JsonlSink(_WholeFile):
     """Documents as gzipped JSON Lines, written as ParquetSink writes (same calls, same renaming)."""
 
@@ -122,9 +121,12 @@ def format_of(path: str | Path) -> str:
 
 def scan_documents(source: str | Path | list, format: str) -> pl.LazyFrame:
     """Documents files (a path, a glob or a list of them) in `format`, as one lazy frame with
-    the columns and types of DOCS_SCHEMA."""
+    the columns and types of DOCS_SCHEMA. (Polars is imported here, not at the top: the pool
+    workers that write documents never read them as frames, and it costs each 0.13 s to load.)"""
+    import polars as pl
+
     if format == "jsonl":
-        return pl.scan_ndjson(source, schema=DOCS_POLARS_SCHEMA)
+        return pl.scan_ndjson(source, schema=pl.Schema(pl.from_arrow(DOCS_SCHEMA.empty_table()).schema))
     return pl.scan_parquet(source)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.ledger import PAGE
+from pipeline.ledger import page_rows
 
 from .inputs import READ_STAGE, RunInputs
 
@@ -41,7 +41,7 @@ def funnel(run: RunInputs) -> pl.DataFrame:
     final/ itself: it agrees with the last step's docs_out when the run is complete, and its
     tokens are those of the token shards (one BOS per document included) when they exist.
     """
-    per_step = (run.ledger.filter(PAGE).group_by("stage")
+    per_step = (run.ledger.filter(page_rows()).group_by("stage")
                 .agg(docs_in=pl.len(), docs_out=pl.col("kept").sum(),
                      bytes_seen=pl.col("bytes").sum(), bytes_out=pl.col("bytes").filter(pl.col("kept")).sum())
                 .collect().rename({"stage": "step"}))
@@ -65,7 +65,7 @@ def funnel(run: RunInputs) -> pl.DataFrame:
 def drop_reasons(run: RunInputs, steps: pl.DataFrame) -> pl.DataFrame:
     """Why documents were dropped: per step and reason, how many, their share of what reached the
     step, and the first few URLs (in ledger order) to open and judge the call."""
-    reasons = (run.ledger.filter(PAGE & ~pl.col("kept"))
+    reasons = (run.ledger.filter(page_rows() & ~pl.col("kept"))
                .group_by("stage", "reason", maintain_order=True)
                .agg(docs=pl.len(), bytes=pl.col("bytes").sum(),
                     example_urls=pl.col("url").filter(pl.col("url") != "").head(EXAMPLE_URLS))
@@ -95,7 +95,7 @@ def languages(run: RunInputs) -> pl.DataFrame:
 
 def domains(run: RunInputs) -> pl.DataFrame:
     """Every domain: its pages (responses read) and how many documents of it the run kept."""
-    pages = (run.ledger.filter((pl.col("stage") == READ_STAGE) & PAGE)
+    pages = (run.ledger.filter((pl.col("stage") == READ_STAGE) & page_rows())
              .group_by(domain=DOMAIN).agg(pages=pl.len()).collect())
     kept = run.docs.group_by(domain=DOMAIN).agg(docs=pl.len(), bytes=pl.col("bytes").sum())
     return (pages.join(kept, on="domain", how="left")

@@ -1,7 +1,7 @@
 """The `dedup` step of the final phase: drops every document of a cluster but the kept one."""
 from __future__ import annotations
 
-import polars as pl
+import pyarrow.parquet as pq
 
 from ..decision import Decision, drop, keep
 from ..document import Document
@@ -11,8 +11,8 @@ class DedupFilter:
     name = "dedup"
 
     def __init__(self, clusters_path, shard: int):
-        rows = pl.scan_parquet(clusters_path).filter(pl.col("shard") == shard).collect()
-        self.clusters = {r["doc_id"]: r for r in rows.iter_rows(named=True)}
+        rows = pq.read_table(clusters_path, filters=[("shard", "==", shard)]).to_pylist()
+        self.clusters = {r["doc_id"]: r for r in rows}
 
     def check(self, doc: Document) -> Decision:
         c = self.clusters.get(doc.id)

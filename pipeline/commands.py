@@ -103,13 +103,13 @@ def dataset(args) -> int:
     # The workers start first: each takes a second or so to import the pipeline and build the
     # recipe's steps, which it does while this process imports and checks the same.
     recipe = Path(args.recipe)
-    prepare = ("pipeline.tasks:prepare_worker", {"recipe_text": recipe.read_text(encoding="utf-8")}
-               ) if recipe.is_file() else None
+    text = recipe.read_text(encoding="utf-8") if recipe.is_file() else None   # else load_recipe says so
+    prepare = ("pipeline.tasks:prepare_worker", {"recipe_text": text}) if text is not None else None
     pool = make_executor(args.executor, args.workers, args.ray_address, prepare=prepare)
     try:
         from .dataset import run_dataset
 
-        run_dataset(args.input, args.out, load_recipe(recipe), args.workers, input_list=args.input_list,
+        run_dataset(args.input, args.out, load_recipe(recipe, text), args.workers, input_list=args.input_list,
                     limit=args.limit, sample_seed=args.sample_seed, retry=_policy(args), strict=args.strict,
                     pool=pool, format=args.format)
     finally:

@@ -209,13 +209,13 @@ def run_steps(recipe: Recipe, kind: str) -> list[str]:
 def print_summary(run: RunLayout, recipe: Recipe, kind: str = "warc", format: str = "parquet") -> dict[str, int]:
     """The funnel, from the ledger: pages (or documents) read, how many are left after each step
     and in final/, then why the others were dropped. Returns the funnel's counts."""
-    ledger = pl.scan_parquet(run.ledger_glob)
+    ledger, page = pl.scan_parquet(run.ledger_glob), page_rows()
     unit = "documents" if kind == "documents" else "pages"
-    kept = dict(ledger.filter(page_rows()).group_by("stage").agg(pl.col("kept").sum()).collect().iter_rows())
-    pages = ledger.filter(page_rows() & (pl.col("stage") == READ_STEP)).select(pl.len()).collect().item()
+    kept = dict(ledger.filter(page).group_by("stage").agg(pl.col("kept").sum()).collect().iter_rows())
+    pages = ledger.filter(page & (pl.col("stage") == READ_STEP)).select(pl.len()).collect().item()
     final = scan_documents(run.final_glob_for(format), format).select(pl.len()).collect().item()
     funnel = {unit: pages, **{f"after {s}": int(kept.get(s, 0)) for s in run_steps(recipe, kind)}, "final": final}
-    others = (ledger.filter(~page_rows()).group_by("reason").agg(pl.len()).sort("len", "reason", descending=[True, False])
+    others = (ledger.filter(~page).group_by("reason").agg(pl.len()).sort("len", "reason", descending=[True, False])
               .collect())
     print(f"\nfunnel: {pages:,} {unit}" + (" (WARC response records)" if kind == "warc" else "")
           + ", then what is left after each step")
@@ -225,7 +225,7 @@ def print_summary(run: RunLayout, recipe: Recipe, kind: str = "warc", format: st
         print(f"  {name:<{width}}  {count:>12,}  {100 * count / pages if pages else 0:5.1f}%{where}")
     if others.height:
         print(other_records(others))
-    reasons = (ledger.filter(page_rows() & ~pl.col("kept")).group_by("stage", "reason").agg(pl.len().alias("docs"))
+    reasons = (ledger.filter(page & ~pl.col("kept")).group_by("stage", "reason").agg(pl.len().alias("docs"))
                .sort("docs", "reason", descending=[True, False]).collect())
     with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, fmt_str_lengths=60):
         print("dropped or skipped, by reason:")

@@ -8,6 +8,9 @@ a MinHash signature does. A substring's hash is a polynomial in `MULTIPLIER` ove
 characters, read off two prefix sums. The polynomial alone is a weak hash (two words that differ
 only in their first letter differ by a small number), so a word's hash is passed through a
 mixing function before n-grams are built from it.
+
+hash64 values are kept on disk across runs (the URL blocklists' cache), so hash64 must not change.
+Word and n-gram hashes go into a run's MinHash signatures, which are only compared within the run.
 """
 from __future__ import annotations
 

@@ -107,12 +107,15 @@ def parse_recipe(text: str, origin: str = "<recipe>") -> Recipe:
     return Recipe(name=name, steps=tuple(steps), params=params, source=text, origin=origin)
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """The recipe at `path`, fully checked: parsed, and every step built once with its table."""
+def load_recipe(path: str | Path, text: str | None = None) -> Recipe:
+    """The recipe at `path`, fully checked: parsed, and every step built once with its table.
+    `text`: the file's contents, where the caller has read them already."""
     path = Path(path)
-    if not path.is_file():
-        raise RefineryError(f"recipe {path} does not exist (see recipes/ for the bundled ones)")
-    recipe = parse_recipe(path.read_text(encoding="utf-8"), str(path))
+    if text is None:
+        if not path.is_file():
+            raise RefineryError(f"recipe {path} does not exist (see recipes/ for the bundled ones)")
+        text = path.read_text(encoding="utf-8")
+    recipe = parse_recipe(text, str(path))
     check_values(recipe)
     return recipe
 

@@ -4,8 +4,8 @@
                           [--distributed-sizes 10000000 50000000] [--executors local:1 local:2 ray:2 cluster:2]
 
 1. Signatures/s on one core over real web text (../shared/data), ours (shingle hashes computed
-   together from word hashes, fed to datasketch `update_batch` with shared permutations) against
-   the plain per-shingle datasketch loop.
+   together from word hashes, permuted as datasketch does, all at once) against the plain
+   per-shingle datasketch loop.
 2. Clustering over synthetic signatures (5% exact copies, 5% near copies sharing one band),
    each size in a fresh process so that its peak RSS is the clustering's own.
 3. The same, as the dataset command runs it: `deduplicate` with one task per fingerprint column

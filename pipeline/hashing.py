@@ -72,6 +72,15 @@ def mix64(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(33))
 
 
+def mix32(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, on uint32."""
+    x = x ^ (x >> np.uint32(16))
+    x = x * np.uint32(0x85EBCA6B)
+    x = x ^ (x >> np.uint32(13))
+    x = x * np.uint32(0xC2B2AE35)
+    return x ^ (x >> np.uint32(16))
+
+
 def word_hashes(words: list[str]) -> np.ndarray:
     """A 64-bit hash of each word, as uint64, for all the words at once."""
     offsets = word_offsets(words, 0)

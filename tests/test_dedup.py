@@ -57,6 +57,24 @@ def test_minhash_estimates_the_shingles_jaccard_similarity():
         assert abs(estimate - true) < 0.12, (changed, true, estimate)
 
 
+@pytest.mark.parametrize("seed", [1, 2**32 - 1])
+def test_minhash_is_datasketchs_value_for_value(seed):
+    """Signer.minhash applies datasketch's permutations itself (importing datasketch costs a worker
+    0.5 s): the signature must be the one datasketch computes from the same shingle hashes, for
+    empty, short, long (several blocks) and repetitive texts."""
+    from datasketch import MinHash
+
+    random.seed(seed % 1000)
+    texts = [[], ["one"], STORY.split(), random.choices([f"w{i}" for i in range(300)], k=9000), ["same"] * 50]
+    for ngram, bands, rows in ((5, 14, 8), (3, 2, 5)):
+        signer = Signer(ngram=ngram, bands=bands, rows=rows, seed=seed)
+        for words in texts:
+            reference = MinHash(num_perm=bands * rows, seed=seed, scheme="affine32", hashfunc=int)
+            reference.update_batch(shingle_hashes(words, ngram).tolist())
+            ours = signer.minhash(words)
+            assert ours.dtype == reference.hashvalues.dtype and ours.tolist() == reference.hashvalues.tolist()
+
+
 def test_near_copies_share_a_band_and_different_texts_do_not():
     signer = Signer()
     original = signer.sign(STORY * 4)

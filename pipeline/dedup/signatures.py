@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ..document import Document
 from ..errors import RefineryError
-from ..hashing import hash64, ngram_hashes, word_hashes
+from ..hashing import hash64, mix32, ngram_hashes, word_hashes
 from ..write import ParquetSink
 
 # FineWeb's MinHash configuration (datatrove MinhashConfig as used for FineWeb).
@@ -28,6 +28,7 @@ FINEWEB_NGRAM = 5
 FINEWEB_BANDS = 14
 FINEWEB_ROWS = 8
 DEFAULT_SEED = 1
+SHINGLES_PER_BLOCK = 4096   # 4096 x 112 permuted hashes: 1.8 MB at a time
 
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 _DIGITS = re.compile(r"\d")
@@ -52,8 +53,6 @@ def shingle_hashes(words: list[str], n: int) -> np.ndarray:
 class Signer:
     def __init__(self, ngram: int = FINEWEB_NGRAM, bands: int = FINEWEB_BANDS, rows: int = FINEWEB_ROWS,
                  seed: int = DEFAULT_SEED):
-        # Checked here, when the recipe is: datasketch, which would refuse them too, is only
-        # loaded where the first signature is computed.
         for name, value in (("ngram", ngram), ("bands", bands), ("rows", rows)):
             if not isinstance(value, int) or value < 1:
                 raise RefineryError(f"[dedup] {name} must be a whole number above 0, got {value!r}")
@@ -62,21 +61,30 @@ class Signer:
         self.ngram, self.bands, self.rows, self.seed = ngram, bands, rows, seed
 
     @cached_property
-    def _empty(self):
-        """A MinHash of nothing, copied for each document: its permutations are drawn once and
-        shared (drawing them per document costs more than hashing). Made when first needed, as
-        importing datasketch costs ~0.4 s (it loads scipy.integrate), which processes that only
-        read the parameters (the driver) do not pay."""
-        from datasketch import MinHash
-
-        # The values fed to it are hashes already (shingle_hashes): `int` passes them on, and
-        # datasketch mixes them itself before its permutations, as it does for any hash function.
-        return MinHash(num_perm=self.bands * self.rows, seed=self.seed, scheme="affine32", hashfunc=int)
+    def _permutations(self) -> tuple[np.ndarray, np.ndarray]:
+        """The MinHash permutations h -> a * h + b (modulo 2**32; `a` odd, so each is a bijection),
+        drawn as datasketch 2.0 draws those of its default scheme ("affine32") for this seed."""
+        draw = np.random.RandomState(self.seed)
+        count = self.bands * self.rows
+        a = draw.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = draw.randint(0, 1 << 32, count, dtype=np.uint32)
+        return a, b
 
     def minhash(self, words: list[str]) -> np.ndarray:
-        m = self._empty.copy()
-        m.update_batch(shingle_hashes(words, self.ngram).tolist())
-        return m.hashvalues
+        """The MinHash signature of the words' shingles: datasketch's `MinHash(num_perm, seed,
+        hashfunc=int).update_batch(shingle_hashes)`, value for value (tests/test_dedup.py holds it
+        to that), done here because importing datasketch loads scipy.integrate for its LSH
+        tuning, which we do not use: 0.5 s of CPU in each worker process, more than signing a
+        thousand documents. As datasketch does, each hash is mixed (MurmurHash3's finaliser)
+        before the permutations. Shingles are taken a block at a time, so that a huge document
+        costs no more memory than a block's permuted hashes."""
+        a, b = self._permutations
+        mixed = mix32(shingle_hashes(words, self.ngram).astype(np.uint32))
+        signature = np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
+        for start in range(0, len(mixed), SHINGLES_PER_BLOCK):
+            block = mixed[start:start + SHINGLES_PER_BLOCK, None] * a + b    # wraps modulo 2**32, as meant
+            np.minimum(signature, block.min(axis=0), out=signature)
+        return signature
 
     def sign(self, text: str) -> dict:
         norm = normalise(text)

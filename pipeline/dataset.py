@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-import polars as pl
-
 from . import runlog
-from .dedup.clusters import deduplicate
 from .dedup.signatures import Signer
 from .errors import IncompleteRun, RefineryError, ShardFailed, SourceError
 from .executors import make_executor
 from .layout import RunLayout
-from .ledger import page_rows
 from .quality_model import threshold_path, top_fraction
 from .read_documents import is_document_file, needs_html
 from .recipe import READ_STEP, Recipe
@@ -33,13 +30,8 @@ from .sources.remote import remote_size
 from .shards import describe, plan_shards, shard_bytes
 from .sources.retry import GaveUp, RetryPolicy, as_run_error
 from .tasks import final_shard, map_shard
-from .write import scan_documents
 
 SIZED_REMOTE_INPUTS = 16    # remote inputs sized one by one for the progress bar; more are not
-# Ledger reasons of input the readers could not read (read.py, read_documents.py), and how the
-# summary names those that stand for a whole file.
-DAMAGE = ["read:corrupt_record", "read:not_warc", "read:corrupt_row", "read:not_documents"]
-NOT_READABLE = {"read:not_warc": "not a WARC file: ", "read:not_documents": "not a documents file: "}
 
 
 def prepare_run(run: RunLayout, sources: list[str], recipe: Recipe, format: str = "parquet",
@@ -135,7 +127,9 @@ def run_dataset(inputs: list[str], out: str, recipe: Recipe, workers: int, execu
     finally:
         if own:
             pool.close()
-    runlog.note(**print_summary(run, recipe, kind, format))
+    from .summary import print_summary   # loaded during the map (_load_later_phases)
+
+    runlog.note(**print_summary(run, run_steps(recipe, kind), kind, format))
     return run
 
 
@@ -154,15 +148,25 @@ def _run_phases(run: RunLayout, shards: list[dict], sizes: dict[str, int | None]
     tasks = [dict(run_root=run.where, shard=s, source=shards[s]["source"], byte_range=shards[s].get("range"),
                   recipe_text=recipe.source, retry=retry.to_dict(), strict=strict) for s in todo]
     todo_bytes = [shard_bytes(shards[s], sizes) for s in todo]
-    results = pool.run(map_shard, tasks, "read+filter", count="bytes",
-                       total=None if None in todo_bytes else sum(todo_bytes))
+    # The phases after the map need scipy and Polars (clustering, the summary), ~0.5 s of CPU to
+    # load. This process loads them while the workers read, when it has nothing else to do: before
+    # the map they would delay the first shards, which it hands out; after it, the run's end.
+    loading = threading.Thread(target=_load_later_phases, name="refinery-imports")
+    loading.start()
+    try:
+        results = pool.run(map_shard, tasks, "read+filter", count="bytes",
+                           total=None if None in todo_bytes else sum(todo_bytes))
+    finally:
+        loading.join()
     failed = [(s, describe(shards[s]), r) for s, r in zip(todo, results) if isinstance(r, ShardFailed)]
     if failed:
         raise IncompleteRun(describe_failures(failed, len(shards)))
     if recipe.dedup and not run.is_done("dedup"):
         print("dedup: clustering signatures across all shards ...")
+        from .dedup.clusters import deduplicate   # loaded during the map (_load_later_phases)
+
         clusters = deduplicate(run, Signer(**recipe.params_for("dedup")).bands, pool)
-        dropped = clusters.filter(~pl.col("kept")).height
+        dropped = int((~clusters["kept"]).sum())
         print(f"dedup: {clusters['cluster'].n_unique():,} clusters, {dropped:,} copies to drop")
         run.mark_done("dedup")
     if top_fraction(recipe) is not None and not run.is_done("quality"):
@@ -176,9 +180,16 @@ def _run_phases(run: RunLayout, shards: list[dict], sizes: dict[str, int | None]
         raise IncompleteRun(describe_failures(failed, len(shards)))
 
 
+def _load_later_phases() -> None:
+    from . import summary  # noqa: F401
+    from .dedup import clusters  # noqa: F401
+
+
 def take_quality_threshold(run: RunLayout, fraction: float) -> float:
     """The score of the last document in the best `fraction` of all shards' documents (docs/,
     before dedup drops copies), written to RUN/quality/threshold.json for the final phase."""
+    import polars as pl
+
     parts = [run.fetch(path) for path in run.files("docs", "part-*.parquet")]
     scores = pl.read_parquet(parts, columns=["quality_score"])["quality_score"].drop_nulls()
     keep = max(1, round(fraction * len(scores)))
@@ -204,50 +215,3 @@ def describe_failures(failed: list[tuple[int, str, ShardFailed]], shards: int, s
 def run_steps(recipe: Recipe, kind: str) -> list[str]:
     """The steps documents meet, in order: `read`, then the recipe's (those with HTML to work on)."""
     return [s for s in (READ_STEP, *recipe.steps) if s == READ_STEP or kind == "warc" or not needs_html(s)]
-
-
-def print_summary(run: RunLayout, recipe: Recipe, kind: str = "warc", format: str = "parquet") -> dict[str, int]:
-    """The funnel, from the ledger: pages (or documents) read, how many are left after each step
-    and in final/, then why the others were dropped. Returns the funnel's counts."""
-    ledger, page = pl.scan_parquet(run.ledger_glob), page_rows()
-    unit = "documents" if kind == "documents" else "pages"
-    kept = dict(ledger.filter(page).group_by("stage").agg(pl.col("kept").sum()).collect().iter_rows())
-    pages = ledger.filter(page & (pl.col("stage") == READ_STEP)).select(pl.len()).collect().item()
-    final = scan_documents(run.final_glob_for(format), format).select(pl.len()).collect().item()
-    funnel = {unit: pages, **{f"after {s}": int(kept.get(s, 0)) for s in run_steps(recipe, kind)}, "final": final}
-    others = (ledger.filter(~page).group_by("reason").agg(pl.len()).sort("len", "reason", descending=[True, False])
-              .collect())
-    print(f"\nfunnel: {pages:,} {unit}" + (" (WARC response records)" if kind == "warc" else "")
-          + ", then what is left after each step")
-    width = max(map(len, funnel))
-    for name, count in funnel.items():
-        where = f"   in {run.where}/final ({format})" if name == "final" else ""
-        print(f"  {name:<{width}}  {count:>12,}  {100 * count / pages if pages else 0:5.1f}%{where}")
-    if others.height:
-        print(other_records(others))
-    reasons = (ledger.filter(page & ~pl.col("kept")).group_by("stage", "reason").agg(pl.len().alias("docs"))
-               .sort("docs", "reason", descending=[True, False]).collect())
-    with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, fmt_str_lengths=60):
-        print("dropped or skipped, by reason:")
-        print(reasons.select("reason", "docs"))
-    damaged = (ledger.filter(pl.col("reason").is_in(DAMAGE))
-               .select("shard", "reason", pl.col("metrics").str.json_path_match("$.error").alias("error"))
-               .collect())
-    if damaged.height:
-        sources = {entry["shard"]: entry["source"] for entry in json.loads(run.fetch(run.inputs).read_text())}
-        print(f"note: {damaged.height} damaged or unreadable input(s) were skipped and counted "
-              f"(ledger reasons {', '.join(map(repr, DAMAGE))}; --strict makes them fatal):")
-        for shard, reason, error in damaged.head(10).iter_rows():
-            print(f"  {sources[shard]}: {NOT_READABLE.get(reason, '')}{error}")
-        if damaged.height > 10:
-            print(f"  ... and {damaged.height - 10} more")
-    print(f"\nledger: {run.where}/ledger  (pl.read_parquet('{run.ledger_glob}'))")
-    print(f"next: refinery tokenizer {run.where}")
-    return {name.removeprefix("after ").replace(" ", "_"): count for name, count in funnel.items()}
-
-
-
-def other_records(others: pl.DataFrame) -> str:
-    """The WARC records that are no pages, on one line: they are not documents, so no drops."""
-    kinds = ", ".join(f"{reason.removeprefix('read:').removesuffix('_record')} {n:,}" for reason, n in others.iter_rows())
-    return f"other WARC records, not pages: {int(others['len'].sum()):,} ({kinds})"

@@ -30,6 +30,7 @@ from .errors import RefineryError
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_HTML_CHARS = 2_000_000
 EXTRACT_TEXT = "pipeline.extract:extract_text"
+LOAD_ENGINE = "pipeline.extract:load_engine"
 ENGINES = ("trafilatura", "resiliparse")
 
 # resiliparse's settings, those with the best F1 on the article benchmark (bench/extract.py)
@@ -67,14 +68,19 @@ def cpu_time_limit(seconds: float | None):
         signal.signal(signal.SIGPROF, previous)
 
 
+def load_engine(engine: str) -> None:
+    """Import the engine's library. Not at the top of this module: trafilatura costs a process
+    ~0.3 s of CPU to load, and only the process that extracts needs it (the watchdog's child, not
+    the worker), which loads it as it starts, before its first page and any time limit."""
+    if engine == "trafilatura":
+        import trafilatura  # noqa: F401
+
+
 def extract_text(html: str, url: str | None, engine: str, options: dict,
                  timeout_s: float) -> tuple[str, str | None]:
     """("ok", text or None) or ("timeout", None). Runs in the watchdog's child process."""
     if engine == "trafilatura":
-        # Imported here, not at the top: loading it costs a process ~0.3 s of CPU, and only the
-        # process that extracts with it needs it (the watchdog's child, not the worker). And
-        # before the time limit starts: the first page is not to pay for it, nor to cut it short.
-        import trafilatura
+        import trafilatura   # loaded as the child started (load_engine); before the limit, without one
     try:
         with cpu_time_limit(timeout_s):
             if engine == "resiliparse":
@@ -115,14 +121,22 @@ class Extractor:
         self.timeout_s = timeout_s
         self.max_html_chars = max_html_chars
 
+    def prepare(self) -> None:
+        """Start the extraction child now rather than at the first page: a worker calls this as it
+        prepares (pipeline/tasks.py), and the child loads its engine meanwhile."""
+        if self.timeout_s:
+            self._child().start()
+
+    def _child(self) -> watchdog.IsolatedCall:
+        return watchdog.shared(EXTRACT_TEXT, 2 * self.timeout_s, setup=(LOAD_ENGINE, (self.engine,)))
+
     def check(self, doc: Document) -> Decision:
         html, doc.html = doc.html or "", None   # the page is not needed past this point
         if len(html) > self.max_html_chars:
             return drop("extract:too_large", html_chars=len(html))
         try:
             if self.timeout_s:
-                status, text = watchdog.shared(EXTRACT_TEXT, 2 * self.timeout_s)(
-                    html, doc.url or None, self.engine, self.options, self.timeout_s)
+                status, text = self._child()(html, doc.url or None, self.engine, self.options, self.timeout_s)
             else:
                 status, text = extract_text(html, doc.url or None, self.engine, self.options, 0)
         except watchdog.CallTimedOut as e:

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from . import progress
 from .decision import Filter
 from .dedup.filter import DedupFilter
-from .dedup.signatures import Signer, SignatureSink
+from .dedup.signatures import SignatureSink
 from .document import Document, from_row, to_row
 from .errors import RefineryError, StepFailed
 from .layout import RunLayout
@@ -42,15 +42,15 @@ def map_steps(recipe: Recipe, documents: bool = False) -> list[Filter]:
 
 def prepare_worker(recipe_text: str) -> None:
     """Ready a worker process for a recipe's shards before the first one comes: import what
-    they need and build the recipe's steps (word lists, URL blocklists, and datasketch for the
-    signatures: 0.4 s alone). `refinery dataset` has its local workers do this as they start,
-    while it makes its own imports and checks (executors/local.py, `prepare`). A problem found
-    here is left to the shards, which meet it again and report it; the recipe is checked by then."""
+    they need, build the recipe's steps (word lists, URL blocklists) and let each step with a
+    `prepare()` get ready (extraction starts its child). `refinery dataset` has its local workers
+    do this as they start, while it makes its own imports and checks (executors/local.py,
+    `prepare`). A problem found here is left to the shards, which meet it again and report it;
+    the recipe is checked by then."""
     try:
-        recipe = parse_recipe(recipe_text)
-        map_steps(recipe)
-        if recipe.dedup:
-            Signer(**recipe.params_for("dedup")).minhash([])
+        for step in map_steps(parse_recipe(recipe_text)):
+            if hasattr(step, "prepare"):
+                step.prepare()
     except Exception:
         pass
 

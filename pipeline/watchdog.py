@@ -35,27 +35,34 @@ class IsolatedCall:
     child process and returns its result; raises CallTimedOut or ChildCrashed, or re-raises
     (as RuntimeError with the original's text) what the function raised."""
 
-    def __init__(self, target: str, cpu_seconds: float, wall_seconds: float | None = None):
-        self.target, self.cpu_seconds = target, cpu_seconds
+    def __init__(self, target: str, cpu_seconds: float, wall_seconds: float | None = None,
+                 setup: tuple[str, tuple] | None = None):
+        """`setup`: ("package.module:function", args), called once by each child as it starts,
+        before its first call (to import what the calls need)."""
+        self.target, self.cpu_seconds, self.setup = target, cpu_seconds, setup
         self.wall_seconds = wall_seconds or 10 * cpu_seconds   # for a child that hangs without using CPU
         self._child: mp.Process | None = None
         self._process: psutil.Process | None = None
         self._conn = None
 
     def __call__(self, *args):
-        child = self._start()
-        process = self._process
-        used_before, started = _cpu(process), time.monotonic()
+        child = self.start()
         try:
             self._conn.send(args)
         except OSError:                   # the child died before it took the call
             self.close()
             raise ChildCrashed(f"the child process died (exit code {child.exitcode})") from None
+        started, used_before = time.monotonic(), None
         while not self._conn.poll(POLL_SECONDS):
             if not child.is_alive():
                 self.close()
                 raise ChildCrashed(f"the child process died (exit code {child.exitcode})")
-            if _cpu(process) - used_before > self.cpu_seconds:
+            # The child's CPU time is read from /proc, which costs as much as a small page's call,
+            # so not before each call: from the first poll that times out, counting the call's CPU
+            # until then as a whole poll's (it cannot have used more), so the limit still holds.
+            used = _cpu(self._process)
+            used_before = used - POLL_SECONDS if used_before is None else used_before
+            if used - used_before > self.cpu_seconds:
                 self.close()
                 raise CallTimedOut(f"killed after {self.cpu_seconds:g} s of CPU")
             if time.monotonic() - started > self.wall_seconds:
@@ -70,12 +77,13 @@ class IsolatedCall:
             return value
         raise RuntimeError(value)
 
-    def _start(self) -> mp.Process:
+    def start(self) -> mp.Process:
+        """The child, started now if there is none (a call starts one too)."""
         if self._child is None or not self._child.is_alive():
             ctx = mp.get_context("spawn")
             self._conn, child_end = ctx.Pipe()
             # daemon: it dies with a worker that exits; with a killed one, its pipe closes and it exits
-            self._child = ctx.Process(target=_serve, args=(child_end, self.target), daemon=True)
+            self._child = ctx.Process(target=_serve, args=(child_end, self.target, self.setup), daemon=True)
             self._child.start()
             child_end.close()
             self._process = psutil.Process(self._child.pid)   # made once: it reads /proc each time
@@ -95,15 +103,15 @@ class IsolatedCall:
             pass
 
 
-_shared: dict[tuple[str, float], IsolatedCall] = {}
+_shared: dict[tuple, IsolatedCall] = {}
 
 
-def shared(target: str, cpu_seconds: float) -> IsolatedCall:
-    """One child per target and limit in this process, kept across shards: starting one costs
-    the imports of its target (about a second for trafilatura)."""
-    key = (target, cpu_seconds)
+def shared(target: str, cpu_seconds: float, setup: tuple[str, tuple] | None = None) -> IsolatedCall:
+    """One child per target, limit and setup in this process, kept across shards: starting one
+    costs the imports of its target (about a second for trafilatura)."""
+    key = (target, cpu_seconds, setup)
     if key not in _shared:
-        _shared[key] = IsolatedCall(target, cpu_seconds)
+        _shared[key] = IsolatedCall(target, cpu_seconds, setup=setup)
     return _shared[key]
 
 
@@ -115,8 +123,10 @@ def _cpu(process: psutil.Process) -> float:
     return times.user + times.system
 
 
-def _serve(conn, target: str) -> None:
+def _serve(conn, target: str, setup: tuple[str, tuple] | None) -> None:
     function = pkgutil.resolve_name(target)
+    if setup:
+        pkgutil.resolve_name(setup[0])(*setup[1])
     while True:
         try:
             args = conn.recv()

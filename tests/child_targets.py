@@ -14,6 +14,18 @@ def stuck_in_c(n: int) -> bool:
     return re.match(r"(a|aa)+$", "a" * n + "b") is not None
 
 
+_LOADED: list[str] = []
+
+
+def load(name: str) -> None:
+    """A child's setup: what it has loaded before its first call."""
+    _LOADED.append(name)
+
+
+def loaded() -> list[str]:
+    return list(_LOADED)
+
+
 def crash() -> None:
     os.abort()
 

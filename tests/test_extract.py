@@ -122,6 +122,29 @@ def test_the_watchdog_kills_a_call_stuck_in_c_code_and_carries_on():
         call.close()
 
 
+def test_a_child_runs_its_setup_once_as_it_starts_and_again_when_replaced():
+    call = watchdog.IsolatedCall("tests.child_targets:loaded", cpu_seconds=5, setup=("tests.child_targets:load", ("engine",)))
+    try:
+        first = call.start()
+        assert call() == ["engine"] and call() == ["engine"] and call.start() is first
+        first.kill()
+        first.join()
+        assert call() == ["engine"] and call.start() is not first
+    finally:
+        call.close()
+
+
+def test_a_worker_starts_its_extraction_child_as_it_prepares():
+    """The child starts, and loads its engine, while the worker builds its steps, not at the
+    first page."""
+    extractor = extract.Extractor(engine="trafilatura")
+    extractor.prepare()
+    child = extractor._child()
+    assert child._child is not None and child._child.is_alive()
+    started = child._child
+    assert extractor.check(page_doc(article("prepared").decode())).kept and child._child is started
+
+
 def test_a_crash_or_an_error_in_the_child_costs_one_call():
     crash = watchdog.IsolatedCall("tests.child_targets:crash", cpu_seconds=5)
     fail = watchdog.IsolatedCall("tests.child_targets:fail", cpu_seconds=5)

@@ -21,6 +21,9 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+	# An editable install compiles nothing. Bytecode now, once: where writing it is off
+	# (PYTHONDONTWRITEBYTECODE), every process of every run would compile the sources again.
+	$(BIN)/python -m compileall -q pipeline tokenizer trainer reports ablate
 	touch $@
 
 dataset: setup

@@ -181,8 +181,11 @@ def _run_phases(run: RunLayout, shards: list[dict], sizes: dict[str, int | None]
 
 
 def _load_later_phases() -> None:
-    from . import summary  # noqa: F401
-    from .dedup import clusters  # noqa: F401
+    try:
+        from . import summary  # noqa: F401
+        from .dedup import clusters  # noqa: F401
+    except ImportError:
+        pass     # the phase that needs it imports it again, and reports what is wrong
 
 
 def take_quality_threshold(run: RunLayout, fraction: float) -> float:

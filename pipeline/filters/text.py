@@ -319,10 +319,11 @@ def duplicated_ngram_chars(words: list[str], ns) -> dict[int, int]:
             continue
         starts, ends = offsets[:count], offsets[n:]
         hashes = substring_hashes(starts, ends)
-        _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        if len(first) == count:
+        ordered = np.sort(hashes)
+        if not (ordered[1:] == ordered[:-1]).any():    # most often for the longer n-grams: no repeat
             result[n] = 0
             continue
+        _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         firsts = first[inverse]
         repeats = np.flatnonzero(firsts != np.arange(count))
         candidates = np.union1d(repeats, firsts[repeats])

@@ -62,29 +62,29 @@ def word_offsets(words: list[str], sep: int) -> np.ndarray:
     return offsets
 
 
-def mix64(x: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser: each input bit flips about half the output bits."""
+# MurmurHash3's finalisers, by width: (shift, multiplier, shift, multiplier, shift).
+_FINALISERS = {
+    np.dtype(np.uint64): (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33),
+    np.dtype(np.uint32): (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16),
+}
+
+
+def mix(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finaliser, 64- or 32-bit by the array's type: each input bit flips about half
+    the output bits."""
+    s1, m1, s2, m2, s3 = (x.dtype.type(k) for k in _FINALISERS[x.dtype])
     with np.errstate(over="ignore"):
-        x = x ^ (x >> np.uint64(33))
-        x = x * np.uint64(0xFF51AFD7ED558CCD)
-        x = x ^ (x >> np.uint64(33))
-        x = x * np.uint64(0xC4CEB9FE1A85EC53)
-        return x ^ (x >> np.uint64(33))
-
-
-def mix32(x: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser, on uint32."""
-    x = x ^ (x >> np.uint32(16))
-    x = x * np.uint32(0x85EBCA6B)
-    x = x ^ (x >> np.uint32(13))
-    x = x * np.uint32(0xC2B2AE35)
-    return x ^ (x >> np.uint32(16))
+        x = x ^ (x >> s1)
+        x = x * m1
+        x = x ^ (x >> s2)
+        x = x * m2
+        return x ^ (x >> s3)
 
 
 def word_hashes(words: list[str]) -> np.ndarray:
     """A 64-bit hash of each word, as uint64, for all the words at once."""
     offsets = word_offsets(words, 0)
-    return mix64(SubstringHashes("".join(words))(offsets[:-1], offsets[1:]))
+    return mix(SubstringHashes("".join(words))(offsets[:-1], offsets[1:]))
 
 
 def ngram_hashes(word_hashes: np.ndarray, n: int) -> np.ndarray:

@@ -25,6 +25,7 @@ LEDGER_SCHEMA = pa.schema([
     ("bytes", pa.int64()), ("metrics", pa.string()),
 ])
 
+
 def page_rows():
     """The Polars filter of the rows about pages (or, for document inputs, rows): all but the
     `read` step's drops of WARC records that are no page, a request or metadata record

@@ -61,7 +61,8 @@ class IsolatedCall:
             # so not before each call: from the first poll that times out, counting the call's CPU
             # until then as a whole poll's (it cannot have used more), so the limit still holds.
             used = _cpu(self._process)
-            used_before = used - POLL_SECONDS if used_before is None else used_before
+            if used_before is None:
+                used_before = used - POLL_SECONDS
             if used - used_before > self.cpu_seconds:
                 self.close()
                 raise CallTimedOut(f"killed after {self.cpu_seconds:g} s of CPU")

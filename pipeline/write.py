@@ -82,6 +82,8 @@ DOCS_SCHEMA = pa.schema([
     ("warc", pa.string()), ("offset", pa.int64()), ("date", pa.string()),
     ("quality_score", pa.float64()),
 ])
+
+
 class JsonlSink(_WholeFile):
     """Documents as gzipped JSON Lines, written as ParquetSink writes (same calls, same renaming)."""
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ..document import Document
 from ..errors import RefineryError
-from ..hashing import hash64, mix32, ngram_hashes, word_hashes
+from ..hashing import hash64, mix, ngram_hashes, word_hashes
 from ..write import ParquetSink
 
 # FineWeb's MinHash configuration (datatrove MinhashConfig as used for FineWeb).
@@ -79,7 +79,7 @@ class Signer:
         before the permutations. Shingles are taken a block at a time, so that a huge document
         costs no more memory than a block's permuted hashes."""
         a, b = self._permutations
-        mixed = mix32(shingle_hashes(words, self.ngram).astype(np.uint32))
+        mixed = mix(shingle_hashes(words, self.ngram).astype(np.uint32))
         signature = np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
         for start in range(0, len(mixed), SHINGLES_PER_BLOCK):
             block = mixed[start:start + SHINGLES_PER_BLOCK, None] * a + b    # wraps modulo 2**32, as meant

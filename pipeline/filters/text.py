@@ -319,14 +319,15 @@ def duplicated_ngram_chars(words: list[str], ns) -> dict[int, int]:
             continue
         starts, ends = offsets[:count], offsets[n:]
         hashes = substring_hashes(starts, ends)
-        ordered = np.sort(hashes)
-        if not (ordered[1:] == ordered[:-1]).any():    # most often for the longer n-grams: no repeat
+        order = np.argsort(hashes)
+        same = hashes[order[1:]] == hashes[order[:-1]]     # neighbours in hash order
+        if not same.any():                                  # most often for the longer n-grams
             result[n] = 0
             continue
-        _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        firsts = first[inverse]
-        repeats = np.flatnonzero(firsts != np.arange(count))
-        candidates = np.union1d(repeats, firsts[repeats])
+        repeated = np.zeros(count, dtype=bool)              # in hash order: shares its hash
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        candidates = np.sort(order[repeated])               # back in text order
         seen: set[str] = set()
         chars = skip_until = 0
         for p, start, end in zip(candidates.tolist(), starts[candidates].tolist(), ends[candidates].tolist()):

@@ -6,8 +6,9 @@ For each engine of the extract step (pipeline/extract.py), with the step's defau
   - pages/s on one core: the CPU time of the step's child-side function (`extract_text`, what
     the watchdog's child runs per page) in this process, over the 181 pages of the article
     benchmark and the 990 of trafilatura's evaluation set (../shared/data), decoded beforehand;
-  - pages/s through the step: `Extractor.check`, which sends each page to the watchdog's child
-    and back, by the wall clock (so it moves with the machine's load);
+  - pages/s through the step: `Extractor.check_batch` as a run calls it, which sends the pages
+    to the watchdog's child and back `batch_documents` at a time, by the wall clock (so it moves
+    with the machine's load);
   - AEB F1: 4-gram-shingle F1 against the benchmark's human-made article bodies, the mean over
     pages (tests/test_dataset.py `f1_4gram`; a page with no text scores 0);
   - trafilatura's evaluation set: the share of its `with` snippets found in the text, and of its
@@ -73,9 +74,10 @@ def measure(engine: str, aeb: list, evalset: list) -> dict:
         texts.append((text or "").strip() if status == "ok" else "")
 
     extractor.check(Document(id="warm", url="", warc="", offset=0, html=aeb[0][1]))  # starts the child
+    docs = [Document(id="x", url=url, warc="", offset=0, html=html) for url, html, *_ in aeb + evalset]
     started = time.monotonic()
-    for url, html, *_ in aeb + evalset:
-        extractor.check(Document(id="x", url=url, warc="", offset=0, html=html))
+    for at in range(0, len(docs), extractor.batch_documents):
+        extractor.check_batch(docs[at:at + extractor.batch_documents])
     wall = time.monotonic() - started
 
     aeb_texts, eval_texts = texts[:len(aeb)], texts[len(aeb):]
@@ -105,7 +107,7 @@ def main() -> None:
         r = measure(engine, aeb, evalset)
         print(f"{r['engine']:<12} {r['cpu_rate']:>17.1f} {r['ms']:>8.2f} {r['step_rate']:>15.1f} {r['f1']:>7.3f} "
               f"{r['with']:>10.1%} {r['without']:>13.1%} {r['empty']:>8}", flush=True)
-    print("\npages/s (1 core): CPU time of the extraction itself; pages/s (step): Extractor.check through its "
+    print("\npages/s (1 core): CPU time of the extraction itself; pages/s (step): Extractor.check_batch through its "
           "watchdog child, wall clock.\neval with: share of the snippets that must be extracted found; eval "
           "without: share of the boilerplate snippets absent.")
 

@@ -4,7 +4,8 @@ A filter (`check(doc) -> Decision`) becomes a stage through `apply`, which is al
 decision is written to the ledger, so no filter has to know the ledger exists. Stages chain
 lazily: documents flow from the reader to the writer one at a time, or a batch at a time
 through a step that offers `check_batch(docs) -> list[Decision]` (a model that predicts a list
-in one call, as fastText does, saves its per-call cost: about a fifth of language ID's time).
+in one call, as fastText does, saves its per-call cost: about a fifth of language ID's time),
+as many as its `batch_documents` says, or BATCH_DOCUMENTS.
 Either way every decision is recorded in document order, so the ledger reads the same.
 """
 from __future__ import annotations
@@ -23,7 +24,8 @@ BATCH_DOCUMENTS = 256    # documents a batch step sees at once: enough to amorti
 
 def apply(step: Filter, docs: Iterable[Document], ledger: Ledger) -> Iterator[Document]:
     batched = hasattr(step, "check_batch")
-    for batch in _batches(docs, BATCH_DOCUMENTS if batched else 1):
+    size = getattr(step, "batch_documents", BATCH_DOCUMENTS) if batched else 1
+    for batch in _batches(docs, size):
         for doc, decision in zip(batch, _decide(step, batch, batched)):
             ledger.record(doc, step.name, decision)
             if decision.kept:

@@ -33,7 +33,8 @@ class ChildCrashed(Exception):
 class IsolatedCall:
     """`IsolatedCall("package.module:function", cpu_seconds)(*args)` calls the function in a
     child process and returns its result; raises CallTimedOut or ChildCrashed, or re-raises
-    (as RuntimeError with the original's text) what the function raised."""
+    (as RuntimeError with the original's text) what the function raised. `map` makes many
+    calls at once."""
 
     def __init__(self, target: str, cpu_seconds: float, wall_seconds: float | None = None,
                  setup: tuple[str, tuple] | None = None):
@@ -46,37 +47,59 @@ class IsolatedCall:
         self._conn = None
 
     def __call__(self, *args):
+        result = self.map([args])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def map(self, calls: list[tuple]) -> list:
+        """The function called with each argument tuple of `calls`, in order: a list of the
+        results, with the exception a lone call would have raised in place of a call's result.
+        The calls go to the child together (a message each way per call costs more than a small
+        page's extraction), but each has the limits to itself: after one that costs the child its
+        life, a new child takes the calls after it."""
+        results: list = []
+        while len(results) < len(calls):
+            results += self._run(calls[len(results):])
+        return results
+
+    def _run(self, calls: list[tuple]) -> list:
+        """The results of `calls` up to the first that kills the child, that one's exception last."""
         child = self.start()
         try:
-            self._conn.send(args)
-        except OSError:                   # the child died before it took the call
+            self._conn.send(calls)
+        except OSError:                   # the child died before it took the calls
             self.close()
-            raise ChildCrashed(f"the child process died (exit code {child.exitcode})") from None
-        started, used_before = time.monotonic(), None
-        while not self._conn.poll(POLL_SECONDS):
-            if not child.is_alive():
+            return [ChildCrashed(f"the child process died (exit code {child.exitcode})")]
+        results: list = []
+        while len(results) < len(calls):
+            # The child answers each call as it ends and goes on with the next: the clock of a
+            # call starts at its predecessor's answer.
+            started, used_before = time.monotonic(), None
+            while not self._conn.poll(POLL_SECONDS):
+                if not child.is_alive():
+                    self.close()
+                    return results + [ChildCrashed(f"the child process died (exit code {child.exitcode})")]
+                # The child's CPU time is read from /proc, which costs as much as a small page's
+                # call, so not for each call: from the first poll that times out, counting the
+                # call's CPU until then as a whole poll's (it cannot have used more), so the
+                # limit still holds.
+                used = _cpu(self._process)
+                if used_before is None:
+                    used_before = used - POLL_SECONDS
+                if used - used_before > self.cpu_seconds:
+                    self.close()
+                    return results + [CallTimedOut(f"killed after {self.cpu_seconds:g} s of CPU")]
+                if time.monotonic() - started > self.wall_seconds:
+                    self.close()
+                    return results + [CallTimedOut(f"killed after {self.wall_seconds:g} s without an answer")]
+            try:
+                ok, value = self._conn.recv()
+            except (EOFError, OSError):
                 self.close()
-                raise ChildCrashed(f"the child process died (exit code {child.exitcode})")
-            # The child's CPU time is read from /proc, which costs as much as a small page's call,
-            # so not before each call: from the first poll that times out, counting the call's CPU
-            # until then as a whole poll's (it cannot have used more), so the limit still holds.
-            used = _cpu(self._process)
-            if used_before is None:
-                used_before = used - POLL_SECONDS
-            if used - used_before > self.cpu_seconds:
-                self.close()
-                raise CallTimedOut(f"killed after {self.cpu_seconds:g} s of CPU")
-            if time.monotonic() - started > self.wall_seconds:
-                self.close()
-                raise CallTimedOut(f"killed after {self.wall_seconds:g} s without an answer")
-        try:
-            ok, value = self._conn.recv()
-        except (EOFError, OSError):
-            self.close()
-            raise ChildCrashed("the child process died while answering") from None
-        if ok:
-            return value
-        raise RuntimeError(value)
+                return results + [ChildCrashed("the child process died while answering")]
+            results.append(value if ok else RuntimeError(value))
+        return results
 
     def start(self) -> mp.Process:
         """The child, started now if there is none (a call starts one too)."""
@@ -130,10 +153,11 @@ def _serve(conn, target: str, setup: tuple[str, tuple] | None) -> None:
         pkgutil.resolve_name(setup[0])(*setup[1])
     while True:
         try:
-            args = conn.recv()
+            calls = conn.recv()
         except (EOFError, OSError):       # the parent is gone
             return
-        try:
-            conn.send((True, function(*args)))
-        except Exception as e:
-            conn.send((False, f"{type(e).__name__}: {e}"))
+        for args in calls:
+            try:
+                conn.send((True, function(*args)))
+            except Exception as e:
+                conn.send((False, f"{type(e).__name__}: {e}"))

@@ -34,6 +34,11 @@ def fail() -> None:
     raise ValueError("a broken page")
 
 
+def behave(kind: str):
+    """One call of a batch: answers (49), kills its process, or raises."""
+    return {"square": lambda: square(7), "crash": crash, "fail": fail}[kind]()
+
+
 def sleep_then_mark(seconds: float, marker: str) -> int:
     """A long task: the marker file appears only if it ran to the end."""
     time.sleep(seconds)

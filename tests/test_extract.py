@@ -109,6 +109,16 @@ def test_a_page_over_the_limit_is_dropped_and_the_next_one_extracted():
     assert extract.Extractor().check(page_doc(article("fast pages").decode())).kept
 
 
+@pytest.mark.parametrize("engine", extract.ENGINES)
+def test_a_batch_of_pages_is_decided_page_by_page_in_order(engine):
+    fine = article("the harbour").decode()
+    docs = [page_doc(fine), page_doc(fine + " " * 100), page_doc("<html><body></body></html>"), page_doc(fine)]
+    decisions = extract.Extractor(engine=engine, max_html_chars=len(fine)).check_batch(docs)
+    assert [d.reason or "kept" for d in decisions] == ["kept", "extract:too_large", "extract:no_text", "kept"]
+    assert docs[0].text == docs[3].text and "harbour" in docs[0].text and not docs[1].text
+    assert all(doc.html is None for doc in docs)
+
+
 def test_the_watchdog_kills_a_call_stuck_in_c_code_and_carries_on():
     call = watchdog.IsolatedCall("tests.child_targets:stuck_in_c", cpu_seconds=1.0)
     try:
@@ -120,6 +130,26 @@ def test_the_watchdog_kills_a_call_stuck_in_c_code_and_carries_on():
         assert call(4) is False                  # a fresh child takes the next call
     finally:
         call.close()
+
+
+def test_calls_sent_together_have_the_limits_each_and_a_fatal_one_costs_only_itself():
+    """map: the calls before a stuck (or crashing) one keep their answers, it gets the exception
+    a lone call would raise, and a new child answers the calls after it."""
+    stuck = watchdog.IsolatedCall("tests.child_targets:stuck_in_c", cpu_seconds=1.0)
+    mixed = watchdog.IsolatedCall("tests.child_targets:behave", cpu_seconds=5)
+    try:
+        first = stuck.start()
+        results = stuck.map([(3,), (4,), (60,), (5,)])
+        assert results[:2] == [False, False] and results[3] is False
+        assert isinstance(results[2], watchdog.CallTimedOut) and stuck.start() is not first
+        results = mixed.map([("square",), ("crash",), ("fail",), ("square",)])
+        assert results[0] == results[3] == 49
+        assert isinstance(results[1], watchdog.ChildCrashed)
+        assert isinstance(results[2], RuntimeError) and "ValueError: a broken page" in str(results[2])
+        assert mixed.map([]) == []
+    finally:
+        stuck.close()
+        mixed.close()
 
 
 def test_a_child_runs_its_setup_once_as_it_starts_and_again_when_replaced():

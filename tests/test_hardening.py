@@ -45,6 +45,8 @@ def test_a_step_that_raises_names_the_shard_the_document_and_the_line(tmp_path, 
         return __import__("pipeline.decision", fromlist=["keep"]).keep()
 
     monkeypatch.setattr("pipeline.extract.Extractor.check", check)
+    # the batch fails as a whole; its documents are then checked one by one to find the culprit
+    monkeypatch.setattr("pipeline.extract.Extractor.check_batch", lambda self, docs: [check(self, d) for d in docs])
     with pytest.raises(StepFailed) as failure:
         map_shard(str(tmp_path / "run"), 3, str(warc), MECHANICS_RECIPE)
     message = str(failure.value)

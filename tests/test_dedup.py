@@ -1,6 +1,8 @@
 import json
 import random
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
@@ -9,8 +11,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.dataset import run_dataset
-from pipeline.dedup.clusters import (_components, band_edges, deduplicate, edges_folder, find_clusters,
-                                     signature_paths)
+from pipeline.dedup.clusters import _components, deduplicate, find_clusters
+from pipeline.dedup.edges import band_edges, edges_folder, signature_paths
 from pipeline.dedup.signatures import SignatureSink, Signer, normalise, shingle_hashes
 from pipeline.document import Document
 from pipeline.errors import IncompleteRun, WorkerDied
@@ -191,6 +193,15 @@ def test_a_rerun_keeps_finished_edge_files_and_clears_what_killed_tasks_left(tmp
     assert not stale.exists() and not edges_folder(run.root).exists()
     assert clusters.equals(find_clusters(signature_paths(run), bands=14))
     assert clusters["match"].to_list() == ["", "exact", "minhash"]
+
+
+def test_a_worker_makes_edges_without_loading_the_drivers_clustering_libraries():
+    """The edge tasks run on every worker at once as dedup starts: importing scipy and Polars
+    there (~0.3 s of CPU each) kept every core busy while the run had nothing else to do."""
+    probe = ("import sys, pipeline.tasks, pipeline.dedup.edges; "
+             "print(sorted(m for m in ('polars', 'scipy') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_a_band_task_that_keeps_dying_fails_dedup_naming_its_column(tmp_path):

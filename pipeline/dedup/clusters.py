@@ -1,16 +1,10 @@
 """Clusters: from per-shard signatures to "which documents are copies of which", in bounded memory.
 
-Every document is a node, numbered by its position in input order (shard, then row: the
-signature files hold their rows in document order, so a node is its file's offset plus its
-position). Two nodes are joined when their exact hashes match or any MinHash band matches.
-
-The work is split by fingerprint column (the exact hash, then each band): one task per column,
-on any executor and any node, reads that column of the whole corpus (8 bytes a document, never
-all signatures), sorts it so that equal values are neighbours, and gives each node an edge to
-the smallest node of its group. The task writes its edges to RUN/dedup/edges/COLUMN.npy and
-returns only that path. The driver then merges the edge files one at a time into connected
-components (scipy's C traversal), so it never holds a fingerprint column, nor the edges of more
-than one column: between files it holds one component number per document (4 bytes).
+Two documents are joined when their exact hashes match or any MinHash band matches. The edges
+of each fingerprint column come from one task each (edges.py: a column of the whole corpus,
+sorted, never all signatures). The driver then merges the edge files one at a time into
+connected components (scipy's C traversal), so it never holds a fingerprint column, nor the
+edges of more than one column: between files it holds one component number per document (4 bytes).
 
 Each cluster keeps the document with the shortest URL, the earliest in input order among equal
 lengths: the canonical address of a page is usually its plainest, while copies carry tracking
@@ -19,7 +13,6 @@ ran the tasks, nor on how the work was split.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,51 +25,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import IncompleteRun, RefineryError
-from ..layout import RunLayout
+from .edges import (MAX_NODES, NODE, band_edges, column_edges, edges_folder, fingerprint_columns, read_column,
+                    signature_paths)
 
 CLUSTER_SCHEMA = {"doc_id": pl.String, "shard": pl.Int32, "row": pl.Int64, "cluster": pl.String,
                   "cluster_size": pl.UInt32, "kept": pl.Boolean, "match": pl.String}
-NODE = np.int32                 # node numbers in edge files and labels: scipy's graph routines use int32
-MAX_NODES = np.iinfo(NODE).max
-
-
-def signature_paths(run) -> list[str]:
-    """A run's signature files, in node order (fetched, for a remote run)."""
-    return [str(run.fetch(path)) for path in run.files("minhash", "part-*.parquet")]
-
-
-def fingerprint_columns(bands: int) -> list[str]:
-    return ["exact"] + [f"band_{b:02d}" for b in range(bands)]
-
-
-def edges_folder(run_root: str | Path) -> Path:
-    return Path(run_root) / "dedup" / "edges"
-
-
-def edges_path(run_root: str | Path, column: str) -> Path:
-    return edges_folder(run_root) / f"{column}.npy"
-
-
-def band_edges(run_root: str, column: str) -> str:
-    """Task: the edges that one fingerprint column makes, as a (2, edges) array of node numbers in
-    RUN/dedup/edges/COLUMN.npy; returns its path. A file already there is complete (it is renamed
-    into place whole), so a rerun after a kill computes only the columns that are missing."""
-    run = RunLayout(run_root)
-    path = edges_path(run.root, column)
-    if run.exists(path):
-        return str(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):      # left by a killed attempt
-        stale.unlink(missing_ok=True)
-    src, dst = _edges(_column(signature_paths(run), column))
-    edges = np.empty((2, len(src)), dtype=NODE)                 # the driver checked that nodes fit
-    edges[0], edges[1] = src, dst
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        np.save(f, edges)
-    os.replace(tmp, path)
-    run.publish(path)
-    return str(path)
 
 
 def deduplicate(run, bands: int, pool) -> pl.DataFrame:
@@ -105,7 +58,7 @@ def find_clusters(signature_paths: list[str], bands: int) -> pl.DataFrame:
     """The clusters of these signature files, every column's edges computed in this process."""
     paths = sorted(signature_paths)
     rows_per_file = _rows_per_file(paths)
-    return _clusters(paths, rows_per_file, (_edges(_column(paths, c)) for c in fingerprint_columns(bands)))
+    return _clusters(paths, rows_per_file, (column_edges(read_column(paths, c)) for c in fingerprint_columns(bands)))
 
 
 def _rows_per_file(paths: list[str]) -> np.ndarray:
@@ -114,22 +67,6 @@ def _rows_per_file(paths: list[str]) -> np.ndarray:
         raise RefineryError(f"dedup clusters at most {MAX_NODES:,} documents in one run; this one has "
                             f"{rows.sum():,}: split the inputs over several runs")
     return rows
-
-
-def _column(paths: list[str], name: str) -> np.ndarray:
-    """One column of every signature file, concatenated in node order."""
-    return np.concatenate([pq.read_table(p, columns=[name]).column(0).to_numpy() for p in paths])
-
-
-def _edges(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Edges (smallest node with this value, node) for every node whose value another node shares."""
-    order = np.argsort(values, kind="stable")         # stable: equal values stay in node order
-    sorted_values = values[order]
-    starts = np.ones(len(values), dtype=bool)
-    starts[1:] = sorted_values[1:] != sorted_values[:-1]
-    roots = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-    copies = order != roots
-    return roots[copies], order[copies]
 
 
 def _components(n: int, edge_batches: Iterable) -> np.ndarray:

@@ -4,7 +4,9 @@
 
 Runs the recipe's per-shard steps in this one process (so the figures are per core) over
 WARC files of a make_corpus corpus (built in a temporary folder when --corpus is not given),
-timing each stage separately: the reader, then each filter. MB are what each stage receives:
+timing each stage separately: the reader, then each filter over a file's documents, in the
+batches a run gives it (language ID, extraction: its time is the wall time of the exchanges with
+its watchdog child, which extracts while this process waits). MB are what each stage receives:
 compressed WARC bytes for the reader, the HTTP body for `read`, decoded HTML for `extract`,
 text after that.
 """
@@ -22,6 +24,7 @@ sys.path.insert(0, str(REPO))
 from bench.shared_corpus import corpus_folder  # noqa: E402
 from pipeline.read import read_warc  # noqa: E402
 from pipeline.recipe import load_recipe  # noqa: E402
+from pipeline.stage import BATCH_DOCUMENTS  # noqa: E402
 from pipeline.tasks import map_steps  # noqa: E402
 
 def timed_reader(path: str, max_bytes: int, totals: dict):
@@ -42,17 +45,21 @@ def run(paths: list[str], recipe_path: str) -> dict:
     totals = defaultdict(lambda: {"docs": 0, "bytes": 0, "seconds": 0.0, "kept": 0})
     for path in paths:
         totals["reader"]["bytes"] += Path(path).stat().st_size
-        for doc in timed_reader(path, reader.max_payload_bytes, totals):
-            for step in steps:
-                entry = totals[step.name]
-                entry["docs"] += 1
-                entry["bytes"] += doc.size()
+        docs = list(timed_reader(path, reader.max_payload_bytes, totals))
+        for step in steps:      # each step over the file's documents, in batches where a run batches it
+            entry = totals[step.name]
+            entry["docs"] += len(docs)
+            entry["bytes"] += sum(doc.size() for doc in docs)
+            size = getattr(step, "batch_documents", BATCH_DOCUMENTS) if hasattr(step, "check_batch") else 1
+            kept = []
+            for at in range(0, len(docs), size):
+                batch = docs[at:at + size]
                 started = time.perf_counter()
-                kept = step.check(doc).kept
+                decisions = step.check_batch(batch) if size > 1 else [step.check(batch[0])]
                 entry["seconds"] += time.perf_counter() - started
-                if not kept:
-                    break
-                entry["kept"] += 1
+                kept += [doc for doc, decision in zip(batch, decisions) if decision.kept]
+            entry["kept"] += len(kept)
+            docs = kept
     totals["reader"]["kept"] = totals["reader"]["docs"]
     return totals
 

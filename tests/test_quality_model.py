@@ -124,6 +124,10 @@ def test_batch_steps_see_batches_and_the_ledger_keeps_document_order(tmp_path):
     recorded = pl.read_parquet(tmp_path / "ledger.parquet")
     assert recorded["doc_id"].to_list() == [doc.id for doc in docs]
     assert recorded["kept"].to_list() == [i % 2 == 0 for i in range(BATCH_DOCUMENTS + 10)]
+    step.batch_documents = 4                # a step may name its own batch size (extraction does)
+    with Ledger(tmp_path / "ledger-4.parquet", 0) as ledger:
+        assert [doc.id for doc in apply(step, docs[:10], ledger)] == [str(i) for i in range(0, 10, 2)]
+    assert step.batches[2:] == [4, 4, 2]
 
 
 def test_language_id_gives_the_same_answers_in_a_batch_as_one_by_one(shared_data):

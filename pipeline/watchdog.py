@@ -82,8 +82,8 @@ class IsolatedCall:
                     return results + [ChildCrashed(f"the child process died (exit code {child.exitcode})")]
                 # The child's CPU time is read from /proc, which costs as much as a small page's
                 # call, so not for each call: from the first poll that times out, counting the
-                # call's CPU until then as a whole poll's (it cannot have used more), so the
-                # limit still holds.
+                # call's CPU until then as a whole poll's (it began about a poll ago), so the
+                # limit holds to within a poll.
                 used = _cpu(self._process)
                 if used_before is None:
                     used_before = used - POLL_SECONDS

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 from bench.shared_corpus import corpus_folder  # noqa: E402
 from pipeline.read import read_warc  # noqa: E402
 from pipeline.recipe import load_recipe  # noqa: E402
-from pipeline.stage import BATCH_DOCUMENTS  # noqa: E402
+from pipeline.stage import batch_size, decide  # noqa: E402
 from pipeline.tasks import map_steps  # noqa: E402
 
 def timed_reader(path: str, max_bytes: int, totals: dict):
@@ -50,12 +50,11 @@ def run(paths: list[str], recipe_path: str) -> dict:
             entry = totals[step.name]
             entry["docs"] += len(docs)
             entry["bytes"] += sum(doc.size() for doc in docs)
-            size = getattr(step, "batch_documents", BATCH_DOCUMENTS) if hasattr(step, "check_batch") else 1
-            kept = []
+            size, kept = batch_size(step), []
             for at in range(0, len(docs), size):
                 batch = docs[at:at + size]
                 started = time.perf_counter()
-                decisions = step.check_batch(batch) if size > 1 else [step.check(batch[0])]
+                decisions = decide(step, batch)
                 entry["seconds"] += time.perf_counter() - started
                 kept += [doc for doc, decision in zip(batch, decisions) if decision.kept]
             entry["kept"] += len(kept)

@@ -141,13 +141,14 @@ class Extractor:
         """The pages of `docs` extracted in one exchange with the child (watchdog.IsolatedCall.map),
         each under its own limits."""
         pages = [doc.html or "" for doc in docs]
+        fits = [len(html) <= self.max_html_chars for html in pages]
         calls = [(html, doc.url or None, self.engine, self.options, self.timeout_s)
-                 for html, doc in zip(pages, docs) if len(html) <= self.max_html_chars]
+                 for html, doc, fit in zip(pages, docs, fits) if fit]
         outcomes = iter(self._child().map(calls) if self.timeout_s else [_outcome(*call) for call in calls])
-        return [self._decide(doc, html, None if len(html) > self.max_html_chars else next(outcomes))
-                for doc, html in zip(docs, pages)]
+        return [self._decide(doc, html, next(outcomes) if fit else None) for doc, html, fit in zip(docs, pages, fits)]
 
     def _decide(self, doc: Document, html: str, outcome) -> Decision:
+        """`outcome`: extract_text's result or the exception of its call; None for a page too large to try."""
         doc.html = None                         # the page is not needed past this point
         if outcome is None:
             return drop("extract:too_large", html_chars=len(html))

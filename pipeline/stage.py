@@ -23,17 +23,22 @@ BATCH_DOCUMENTS = 256    # documents a batch step sees at once: enough to amorti
 
 
 def apply(step: Filter, docs: Iterable[Document], ledger: Ledger) -> Iterator[Document]:
-    batched = hasattr(step, "check_batch")
-    size = getattr(step, "batch_documents", BATCH_DOCUMENTS) if batched else 1
-    for batch in _batches(docs, size):
-        for doc, decision in zip(batch, _decide(step, batch, batched)):
+    for batch in _batches(docs, batch_size(step)):
+        for doc, decision in zip(batch, decide(step, batch)):
             ledger.record(doc, step.name, decision)
             if decision.kept:
                 yield doc
 
 
-def _decide(step: Filter, batch: list[Document], batched: bool) -> list[Decision]:
-    if batched:
+def batch_size(step: Filter) -> int:
+    """How many documents the step sees at once: its `batch_documents`, or BATCH_DOCUMENTS, for a
+    step with `check_batch`; one for the others."""
+    return getattr(step, "batch_documents", BATCH_DOCUMENTS) if hasattr(step, "check_batch") else 1
+
+
+def decide(step: Filter, batch: list[Document]) -> list[Decision]:
+    """The step's decisions on the batch, in order; a step that fails names the document."""
+    if hasattr(step, "check_batch"):
         try:
             return step.check_batch(batch)
         except Exception:

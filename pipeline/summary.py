@@ -61,7 +61,6 @@ def print_summary(run: RunLayout, steps: list[str], kind: str = "warc", format: 
     return {name.removeprefix("after ").replace(" ", "_"): count for name, count in funnel.items()}
 
 
-
 def other_records(others: pl.DataFrame) -> str:
     """The WARC records that are no pages, on one line: they are not documents, so no drops."""
     kinds = ", ".join(f"{reason.removeprefix('read:').removesuffix('_record')} {n:,}" for reason, n in others.iter_rows())

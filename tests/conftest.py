@@ -120,6 +120,14 @@ def small_crawl(tmp_path_factory) -> list[Path]:
             for i in range(4)]
 
 
+def modules_loaded(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has loaded after running `code` (the checks that a
+    process imports no more than it needs)."""
+    probe = f"import sys\n{code}\nprint(' '.join(sorted(m for m in {modules!r} if m in sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    return loaded.stdout.split()
+
+
 def dataset_command(*args) -> list[str]:
     return [sys.executable, "-m", "pipeline.cli", "dataset", *args]
 

@@ -2,11 +2,9 @@
 loads that module alone."""
 import argparse
 import importlib
-import subprocess
-import sys
 
 from pipeline.cli import COMMANDS, build_parser
-from tests.conftest import REPO
+from tests.conftest import modules_loaded
 
 
 def registered(module: str) -> set[str]:
@@ -24,10 +22,7 @@ def test_each_command_is_registered_by_the_module_named_for_it():
 def test_a_command_loads_only_its_own_module():
     """`refinery dataset` starts its workers first: parsing its arguments must not load what
     the other commands need (Polars, tokenizers)."""
-    probe = ("import sys; from pipeline.cli import build_parser; "
-             "build_parser('dataset').parse_args(['dataset', '--out', 'x']); "
-             "print(sorted(m for m in ('polars', 'tokenizers', 'tokenizer.cli', 'reports.cli') if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    code = "from pipeline.cli import build_parser; build_parser('dataset').parse_args(['dataset', '--out', 'x'])"
+    assert modules_loaded(code, ("polars", "tokenizers", "tokenizer.cli", "reports.cli")) == []
     args = build_parser("report").parse_args(["report", "some-run"])
     assert args.command == "report" and callable(args.func)

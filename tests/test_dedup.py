@@ -1,8 +1,6 @@
 import json
 import random
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import polars as pl
@@ -19,7 +17,7 @@ from pipeline.errors import IncompleteRun, WorkerDied
 from pipeline.executors import make_executor
 from pipeline.layout import RunLayout
 from pipeline.recipe import load_recipe, parse_recipe
-from tests.conftest import MECHANICS_RECIPE, REPO, article, write_warc
+from tests.conftest import MECHANICS_RECIPE, REPO, article, modules_loaded, write_warc
 
 STORY = ("The river rose slowly through the night, and by morning the lower streets of the old town "
          "were under water. Volunteers filled sandbags while the mayor asked people to stay at home. "
@@ -198,10 +196,7 @@ def test_a_rerun_keeps_finished_edge_files_and_clears_what_killed_tasks_left(tmp
 def test_a_worker_makes_edges_without_loading_the_drivers_clustering_libraries():
     """The edge tasks run on every worker at once as dedup starts: importing scipy and Polars
     there (~0.3 s of CPU each) kept every core busy while the run had nothing else to do."""
-    probe = ("import sys, pipeline.tasks, pipeline.dedup.edges; "
-             "print(sorted(m for m in ('polars', 'scipy') if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    assert modules_loaded("import pipeline.tasks, pipeline.dedup.edges", ("polars", "scipy")) == []
 
 
 def test_a_band_task_that_keeps_dying_fails_dedup_naming_its_column(tmp_path):
